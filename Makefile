@@ -1,0 +1,32 @@
+# Two commands do all the set-up: `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: setup demo test bench train clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(VENV)/bin/affectkit analyze examples/interview.srt
+	echo "I can't believe it, we actually won!" | $(VENV)/bin/affectkit predict text -
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/text_benchmarks.py
+	$(PY) bench/text_throughput.py
+
+train: setup
+	$(PY) bench/train_text.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -1,0 +1,59 @@
+"""The main job for transcripts: segments in, one analysis record out (DESIGN.md's shape)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import affectkit
+from affectkit.core.errors import AffectkitError
+from affectkit.io.transcripts import read_transcript
+from affectkit.recognize.text_affect import read_text
+from affectkit.recognize.text_model import TextModel, bundled_text_model
+from affectkit.report.writers import flat_rows
+
+from affectkit.recognize.text_affect import _rounded
+
+
+def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextModel | None = None,
+                       progress: Callable[[int], None] | None = None) -> dict:
+    """Analysis record for one transcript. Raises AffectkitError if the file is unusable."""
+    segments = read_transcript(path, fmt)
+    model = model or bundled_text_model()
+    texts = [s.text for s in segments]
+    preds = read_text(texts, speakers=[s.speaker for s in segments],
+                      dialogue_ids=[str(path)] * len(segments), model=model, progress=progress)
+    out = []
+    for i, seg in enumerate(segments):
+        emo, sent = preds["emotion"][i], preds["sentiment"][i]
+        emo_scores, sent_scores = _rounded(emo.scores, 4), _rounded(sent.scores, 4)
+        out.append(dict(seg.to_dict(),
+                        text_emotion={"label": emo.label, "scores": emo_scores},
+                        emotion=emo.label, emotion_scores=emo_scores,
+                        sentiment=sent.label, sentiment_scores=sent_scores))
+    ends = [s.end for s in segments if s.end is not None]
+    counts: dict[str, int] = {}
+    for r in out:
+        counts[r["emotion"]] = counts.get(r["emotion"], 0) + 1
+    return {
+        "input": str(path),
+        "duration": max(ends) if ends else None,
+        "modalities": ["text"],
+        "affectkit_version": affectkit.__version__,
+        "models": {"text.emotion": model.name, "text.sentiment": model.name},
+        "segments": out,
+        "summary": {"segments": len(out), "emotion_counts": counts,
+                    "dominant_emotion": max(counts, key=counts.get) if counts else None},
+        "errors": [],
+    }
+
+
+def failed_record(path: str | Path, error: AffectkitError | str) -> dict:
+    return {"input": str(path), "modalities": [], "affectkit_version": affectkit.__version__,
+            "segments": [], "summary": {}, "errors": [str(error)]}
+
+
+def records_frame(document: dict):
+    """The segments of an analysis record as a pandas DataFrame (scores as columns)."""
+    import pandas as pd
+
+    return pd.DataFrame(flat_rows(document["segments"]))

@@ -1,0 +1,1 @@
+"""Benchmarks: dataset loaders, metrics and protocols."""

@@ -1,0 +1,261 @@
+"""The ``affectkit`` command.
+
+Exit status (scripts rely on it): 0 all items done; 1 some items failed (each has an
+``error`` on its own line or record, the rest ran); 2 usage error (bad option, missing
+input, output exists); 3 the bundled model could not be loaded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+EXIT_OK, EXIT_ITEM_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
+
+EPILOG = """exit status: 0 all done, 1 some items failed (see their "error"), 2 usage error,
+3 the bundled model could not be loaded.
+
+examples:
+  affectkit predict text notes.txt                 one text per line -> JSON lines
+  echo "I can't believe it!" | affectkit predict text -
+  affectkit predict text --jsonl dialogue.jsonl    {"text", "speaker", "dialogue_id"} per line
+  affectkit analyze examples/interview.srt         per-utterance table
+  affectkit analyze talk.vtt --format csv -o talk.csv
+"""
+
+
+class _Usage(Exception):
+    pass
+
+
+@contextmanager
+def _progress(total: int, enabled: bool | None, desc: str) -> Iterator:
+    """A tqdm bar on stderr (never stdout); on by default for inputs of 100 items or more."""
+    show = total >= 100 if enabled is None else enabled
+    if not show:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="utt", file=sys.stderr, dynamic_ncols=True)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+def _read_lines(source: str) -> list[bytes]:
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        p = Path(source)
+        if not p.is_file():
+            raise _Usage(f"no such file: {source}")
+        data = p.read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [l[:-1] if l.endswith(b"\r") else l for l in lines]
+
+
+def _parse_item(raw: bytes, n: int, jsonl: bool) -> dict:
+    """One input line -> {"text", "speaker", "dialogue_id"} or {"error"} (never raises)."""
+    try:
+        line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return {"error": f"line {n}: not valid UTF-8 at byte {exc.start}"}
+    if not jsonl:
+        if not line.strip():
+            return {"text": line, "error": f"line {n}: empty text"}
+        return {"text": line}
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"line {n}: invalid JSON ({exc.msg})"}
+    if not isinstance(obj, dict):
+        return {"error": f"line {n}: expected a JSON object with a \"text\" field"}
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        out = {"error": f"line {n}: missing or empty \"text\""}
+        if isinstance(text, str):
+            out["text"] = text
+        return out
+    item = {"text": text}
+    for key in ("speaker", "dialogue_id"):
+        if obj.get(key) is not None:
+            if isinstance(obj[key], (dict, list)):
+                return {"text": text, "error": f"line {n}: \"{key}\" must be a string or number"}
+            item[key] = str(obj[key])
+    return item
+
+
+def _load_model():
+    from affectkit.recognize.text_model import bundled_text_model
+
+    return bundled_text_model()
+
+
+def _emit(text: str, output: str | None, force: bool, inputs: list[str]) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from affectkit.report.writers import write_text_file
+
+    write_text_file(output, text, force=force, protect=[i for i in inputs if i != "-"])
+
+
+def cmd_predict_text(args: argparse.Namespace) -> int:
+    from affectkit.recognize.text_affect import text_records
+
+    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
+        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
+    items = [_parse_item(raw, n, args.jsonl) for n, raw in enumerate(_read_lines(args.input), 1)]
+    ok = [i for i, it in enumerate(items) if "error" not in it]
+    model = _load_model()
+    results: list[dict] = [dict(it) for it in items]
+    if ok:
+        with _progress(len(ok), args.progress, "predict text") as update:
+            recs = text_records([items[i]["text"] for i in ok],
+                                speakers=[items[i].get("speaker") for i in ok],
+                                dialogue_ids=[items[i].get("dialogue_id") for i in ok],
+                                model=model, progress=update)
+        for i, rec in zip(ok, recs):
+            results[i] = rec
+    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    _emit(out, args.output, args.force, [args.input])
+    failed = len(items) - len(ok)
+    if failed:
+        print(f"affectkit: {failed} of {len(items)} inputs failed (see their \"error\")", file=sys.stderr)
+    return EXIT_ITEM_FAILED if failed else EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from affectkit.analyze import analyze_transcript, failed_record
+    from affectkit.core.errors import InputError
+    from affectkit.report.table import render_table
+    from affectkit.report.writers import to_csv, to_json
+
+    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
+        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
+    model = _load_model()
+    fmt = None if args.transcript_format == "auto" else args.transcript_format
+    docs, failed = [], 0
+    for path in args.inputs:
+        try:
+            from affectkit.io.transcripts import read_transcript
+
+            n = len(read_transcript(path, fmt))
+            with _progress(n, args.progress, Path(path).name) as update:
+                docs.append(analyze_transcript(path, fmt, model=model, progress=update))
+        except InputError as exc:
+            failed += 1
+            docs.append(failed_record(path, exc))
+            print(f"affectkit: {exc}", file=sys.stderr)
+    if args.format == "json":
+        out = to_json(docs[0] if len(docs) == 1 else docs)
+    elif args.format == "csv":
+        rows = []
+        for d in docs:
+            if d["errors"]:
+                rows.append({"input": d["input"], "error": "; ".join(d["errors"])})
+            rows += [dict(input=d["input"], index=i, **s) for i, s in enumerate(d["segments"])]
+        for r in rows:
+            r.pop("text_emotion", None)
+        out = to_csv(rows)
+    else:
+        parts = []
+        for d in docs:
+            if len(docs) > 1:
+                parts.append(f"== {d['input']}\n")
+            if d["errors"]:
+                parts.append("".join(f"ERROR: {e}\n" for e in d["errors"]))
+            else:
+                parts.append(render_table(d["segments"]))
+        out = "".join(parts)
+    _emit(out, args.output, args.force, list(args.inputs))
+    return EXIT_ITEM_FAILED if failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from affectkit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="affectkit", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="Read emotion and sentiment from text and transcripts, offline, with bundled models.")
+    parser.add_argument("--version", action="version", version=f"affectkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (never over an input)")
+        p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+        g = p.add_mutually_exclusive_group()
+        g.add_argument("--progress", dest="progress", action="store_true", default=None,
+                       help="always show a progress bar on stderr (default: for 100+ items)")
+        g.add_argument("--no-progress", dest="progress", action="store_false", help="never show one")
+
+    predict = sub.add_parser("predict", help="one JSON line per input", formatter_class=argparse.RawDescriptionHelpFormatter,
+                             description="Predict per input item and print one JSON line per item, in order.")
+    psub = predict.add_subparsers(dest="modality", metavar="MODALITY")
+    ptext = psub.add_parser(
+        "text", formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="emotion and sentiment per line of text",
+        description="Emotion (anger disgust fear joy neutral sadness surprise) and sentiment "
+                    "(negative neutral positive) per input line.\n\nOutput, one JSON line per input, in order:\n"
+                    '  {"text", "emotion", "emotion_scores": {label: prob}, "sentiment", "sentiment_scores"}\n'
+                    'A bad line gives {"error": ...} on its own output line; the exit status is then 1.',
+        epilog=EPILOG)
+    ptext.add_argument("input", nargs="?", default="-", metavar="FILE|-", help="input file, or - for stdin (default)")
+    ptext.add_argument("--jsonl", action="store_true",
+                       help='each line is JSON with "text" and optional "speaker" and "dialogue_id"; an '
+                            "utterance's context is the earlier lines of the same dialogue_id")
+    common(ptext)
+    ptext.set_defaults(func=cmd_predict_text)
+
+    analyze = sub.add_parser(
+        "analyze", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        help="per-utterance emotion and sentiment for transcripts (srt, vtt, json, txt)",
+        description="Analyse transcripts utterance by utterance, using each utterance's dialogue context.\n"
+                    "Formats: SRT, WebVTT, JSON (list of {start, end, speaker, text}), plain text (one utterance per line).")
+    analyze.add_argument("inputs", nargs="+", metavar="TRANSCRIPT")
+    analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                         help="output format (default: table on the terminal)")
+    analyze.add_argument("--transcript-format", choices=("auto", "srt", "vtt", "json", "txt"), default="auto",
+                         help="input format (default: from the file suffix, else sniffed)")
+    common(analyze)
+    analyze.set_defaults(func=cmd_analyze)
+    parser._subparsers_by_name = {"predict": predict}  # for help on a bare "predict"
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from affectkit.core.errors import InputError, ModelError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        target = parser._subparsers_by_name.get(args.command, parser) if args.command else parser
+        target.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except _Usage as exc:
+        print(f"affectkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModelError as exc:
+        print(f"affectkit: model error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except InputError as exc:
+        print(f"affectkit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

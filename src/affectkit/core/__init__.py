@@ -1,0 +1,18 @@
+"""Core data model, label spaces, errors and the registry. Imports nothing else of ours."""
+from affectkit.core.errors import (
+    AffectkitError,
+    DataError,
+    InputError,
+    ModelError,
+    RegistryError,
+    TranscriptError,
+)
+from affectkit.core.labels import EMOTION, SENTIMENT, LabelSpace
+from affectkit.core.data import Prediction, Segment
+from affectkit.core.registry import Registry
+
+__all__ = [
+    "AffectkitError", "DataError", "InputError", "ModelError", "RegistryError",
+    "TranscriptError", "EMOTION", "SENTIMENT", "LabelSpace", "Prediction", "Segment",
+    "Registry",
+]

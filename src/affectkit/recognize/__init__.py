@@ -1,0 +1,1 @@
+"""Trained heads per modality and task."""

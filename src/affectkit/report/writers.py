@@ -1,0 +1,68 @@
+"""Writers for analysis records. Files are written atomically (temp file, then rename)
+and never replace an existing file unless asked."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from affectkit.core.errors import InputError
+
+SCORE_TASKS = ("emotion", "sentiment")
+
+
+def flat_rows(records: Iterable[dict]) -> list[dict]:
+    """One flat dict per segment (scores as ``emotion_<label>`` columns), for CSV and pandas."""
+    rows = []
+    for rec in records:
+        row = {k: v for k, v in rec.items() if not isinstance(v, (dict, list))}
+        for task in SCORE_TASKS:
+            for label, p in (rec.get(f"{task}_scores") or {}).items():
+                row[f"{task}_{label}"] = p
+        rows.append(row)
+    return rows
+
+
+def to_csv(records: Iterable[dict]) -> str:
+    rows = flat_rows(records)
+    cols: list[str] = []
+    for r in rows:
+        cols += [c for c in r if c not in cols]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def to_json(document: dict | list) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_text_file(path: str | Path, text: str, *, force: bool = False,
+                    protect: Iterable[str | Path] = ()) -> None:
+    """Write ``text`` to ``path`` atomically; refuse to overwrite an existing file (unless
+    ``force``) and always refuse to write over any of the ``protect`` paths (the inputs)."""
+    path = Path(path)
+    for p in protect:
+        if Path(p).exists() and path.exists() and os.path.samefile(path, p):
+            raise InputError(f"refusing to write the output over an input file: {path}")
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists; choose another name or pass --force to replace it")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"output folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
