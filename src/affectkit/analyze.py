@@ -5,27 +5,33 @@ from pathlib import Path
 from typing import Callable
 
 import affectkit
+from typing import Sequence
+
+from affectkit.core.data import Segment
 from affectkit.core.errors import AffectkitError
 from affectkit.io.transcripts import read_transcript
-from affectkit.recognize.text_affect import read_text
+from affectkit.recognize.text_affect import read_text, round_scores
 from affectkit.recognize.text_model import TextModel, bundled_text_model
 from affectkit.report.writers import flat_rows
-
-from affectkit.recognize.text_affect import _rounded
 
 
 def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextModel | None = None,
                        progress: Callable[[int], None] | None = None) -> dict:
-    """Analysis record for one transcript. Raises AffectkitError if the file is unusable."""
-    segments = read_transcript(path, fmt)
+    """Analysis record for one transcript file. Raises AffectkitError if the file is unusable."""
+    return analyze_segments(read_transcript(path, fmt), str(path), model, progress)
+
+
+def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel | None = None,
+                     progress: Callable[[int], None] | None = None) -> dict:
+    """Analysis record for utterances of one conversation (each one's context: the earlier ones)."""
     model = model or bundled_text_model()
     texts = [s.text for s in segments]
     preds = read_text(texts, speakers=[s.speaker for s in segments],
-                      dialogue_ids=[str(path)] * len(segments), model=model, progress=progress)
+                      dialogue_ids=[source] * len(segments), model=model, progress=progress)
     out = []
     for i, seg in enumerate(segments):
         emo, sent = preds["emotion"][i], preds["sentiment"][i]
-        emo_scores, sent_scores = _rounded(emo.scores, 4), _rounded(sent.scores, 4)
+        emo_scores, sent_scores = round_scores(emo.scores, 4), round_scores(sent.scores, 4)
         out.append(dict(seg.to_dict(),
                         text_emotion={"label": emo.label, "scores": emo_scores},
                         emotion=emo.label, emotion_scores=emo_scores,
@@ -35,7 +41,7 @@ def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextMode
     for r in out:
         counts[r["emotion"]] = counts.get(r["emotion"], 0) + 1
     return {
-        "input": str(path),
+        "input": source,
         "duration": max(ends) if ends else None,
         "modalities": ["text"],
         "affectkit_version": affectkit.__version__,

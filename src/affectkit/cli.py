@@ -134,7 +134,8 @@ def cmd_predict_text(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from affectkit.analyze import analyze_transcript, failed_record
+    from affectkit.analyze import analyze_segments, failed_record
+    from affectkit.io.transcripts import read_transcript
     from affectkit.core.errors import InputError
     from affectkit.report.table import render_table
     from affectkit.report.writers import to_csv, to_json
@@ -146,11 +147,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     docs, failed = [], 0
     for path in args.inputs:
         try:
-            from affectkit.io.transcripts import read_transcript
-
-            n = len(read_transcript(path, fmt))
-            with _progress(n, args.progress, Path(path).name) as update:
-                docs.append(analyze_transcript(path, fmt, model=model, progress=update))
+            segments = read_transcript(path, fmt)
+            with _progress(len(segments), args.progress, Path(path).name) as update:
+                docs.append(analyze_segments(segments, path, model=model, progress=update))
         except InputError as exc:
             failed += 1
             docs.append(failed_record(path, exc))

@@ -35,12 +35,12 @@ def text_records(texts: Sequence[str], *, speakers=None, dialogue_ids=None, mode
         for task in ("emotion", "sentiment"):
             p = preds[task][i]
             row[task] = p.label
-            row[f"{task}_scores"] = _rounded(p.scores, digits)
+            row[f"{task}_scores"] = round_scores(p.scores, digits)
         rows.append(row)
     return rows
 
 
-def _rounded(scores: dict[str, float], digits: int) -> dict[str, float]:
+def round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
     """Round for display while keeping the sum at 1 (the remainder goes to the top label)."""
     r = {k: round(v, digits) for k, v in scores.items()}
     top = max(scores, key=scores.get)

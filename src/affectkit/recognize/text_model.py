@@ -49,6 +49,7 @@ class TextModel:
         state = {k: v.half() if v.is_floating_point() else v for k, v in self.net.trainable_state().items()}
         tmp = folder / (WEIGHTS_FILE + ".tmp")
         save_file(state, str(tmp))
+        tmp.chmod(0o644)
         tmp.replace(folder / WEIGHTS_FILE)
         (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -116,5 +117,8 @@ class TextModel:
 
 @functools.lru_cache(maxsize=2)
 def bundled_text_model(folder: str | None = None) -> TextModel:
-    """The text model that ships in the package (loaded once per process)."""
-    return TextModel.load(folder or WEIGHTS_DIR)
+    """The text model that ships in the package (loaded once per process).
+    ``$AFFECTKIT_TEXT_MODEL`` points at another trained folder (e.g. a retrained one)."""
+    import os
+
+    return TextModel.load(folder or os.environ.get("AFFECTKIT_TEXT_MODEL") or WEIGHTS_DIR)

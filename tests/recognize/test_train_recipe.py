@@ -1,0 +1,36 @@
+"""The training recipe's debug mode runs end to end on tiny real data (as SpeechBrain recipes)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from affectkit.recognize.text_model import TextModel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
+    out = tmp_path / "model"
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug", "--out", str(out)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    scores = json.loads(r.stdout[r.stdout.index("{"):])
+    assert set(scores) == {"meld_emotion_weighted_f1", "meld_sentiment_weighted_f1", "carer_accuracy",
+                           "goemotions_macro_f1"}
+    assert (out / "MODEL_CARD.md").read_text().count("|") > 10
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["training"]["debug"] is True and len(meta["goemotions_thresholds"]) == 28
+    model = TextModel.load(out)
+    p = model.predict_proba(["what a day"], "goemotions")
+    assert p.shape == (1, 28) and np.all((p > 0) & (p < 1))
+    assert model.predict_proba(["what a day"], "carer").sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_debug_refuses_to_replace_the_bundled_model():
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--out" in r.stderr
