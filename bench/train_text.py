@@ -48,22 +48,22 @@ def build_sources(args) -> list[Source]:
         meld, go, carer = meld.iloc[:n], go.iloc[:n], carer.iloc[:n]
     gp, cp = [(t, "") for t in go.text], [(t, "") for t in carer.text]
     mp = contextual_pairs(meld.text.tolist(), meld.speaker.tolist(), meld.dialogue_id.tolist(), args.max_context)
-    sources = [
-        Source("meld-emotion", "emotion", mp, np.array([EMOTION.index(x) for x in meld.emotion])),
-        Source("meld-sentiment", "sentiment", mp, np.array([SENTIMENT.index(x) for x in meld.sentiment])),
-        Source("goemotions", "goemotions", gp, goemotions_targets(go)),
-        Source("carer", "carer", cp, np.array([CARER_LABELS.index(x) for x in carer.label])),
-    ]
+    go_targets = {"goemotions": goemotions_targets(go)}
+    carer_targets = {"carer": np.array([CARER_LABELS.index(x) for x in carer.label])}
+    allowed = {}
     if args.mix_emotion:
-        rows = np.flatnonzero(go.emotion.notna().to_numpy())
-        sources.append(Source("goemotions-ekman", "emotion", gp,
-                              np.array([EMOTION.index(x) if x else -1 for x in go.emotion.fillna("")]),
-                              weight=args.mix_weight, rows=rows))
-        allowed = sorted({EMOTION.index(x) for x in carer.emotion})
-        sources.append(Source("carer-canonical", "emotion", cp,
-                              np.array([EMOTION.index(x) for x in carer.emotion]), allowed=allowed,
-                              weight=args.mix_weight))
-    return sources
+        # GoEmotions rows whose labels span several Ekman groups get no canonical label (-1).
+        go_targets["emotion"] = np.array([EMOTION.index(x) if x else -1 for x in go.emotion.fillna("")])
+        carer_targets["emotion"] = np.array([EMOTION.index(x) for x in carer.emotion])
+        allowed = {"emotion": sorted({EMOTION.index(x) for x in carer.emotion})}
+    mix = {"emotion": args.mix_weight}
+    return [
+        Source("meld", mp, {"emotion": np.array([EMOTION.index(x) for x in meld.emotion]),
+                            "sentiment": np.array([SENTIMENT.index(x) for x in meld.sentiment])},
+               repeat=args.meld_repeat),
+        Source("goemotions", [(t, "") for t in go.text], go_targets, weights=mix),
+        Source("carer", [(t, "") for t in carer.text], carer_targets, allowed=allowed, weights=mix),
+    ]
 
 
 def model_card(meta: dict, scores: dict) -> str:
@@ -84,7 +84,7 @@ speaker, `B:` another), {meta['net']['max_len']} tokens at most. Only the adapte
 ship ({t['shipped_parameters']:,} parameters, fp16).
 
 ## Training data (../shared/data, official train splits)
-{chr(10).join(f"- {s['name']} -> head `{s['task']}`: {s['n']:,} examples" + (f" (loss weight {s['weight']})" if s['weight'] != 1 else "") for s in t['sources'])}
+{chr(10).join(f"- {s['name']}: {s['n']:,} examples, {s['repeat']}x per epoch; heads (loss weight): " + ", ".join(f"`{h}` ({w})" for h, w in s['heads'].items()) for s in t['sources'])}
 
 Label maps: GoEmotions -> canonical by its published Ekman grouping (multi-label rows whose
 labels span several groups are left out of the emotion head); CARER love -> joy, and its
@@ -121,21 +121,22 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--n-top", type=int, default=2)
+    ap.add_argument("--n-top", type=int, default=3)
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--max-len", type=int, default=96)
     ap.add_argument("--max-context", type=int, default=3)
     ap.add_argument("--smoothing", type=float, default=0.05)
     ap.add_argument("--no-mix-emotion", dest="mix_emotion", action="store_false",
                     help="train the emotion head on MELD only")
-    ap.add_argument("--mix-weight", type=float, default=0.5)
+    ap.add_argument("--mix-weight", type=float, default=0.5, help="loss weight of the non-MELD emotion labels")
+    ap.add_argument("--meld-repeat", type=int, default=2, help="visits of MELD per epoch (it is the smallest set)")
     ap.add_argument("--limit", type=int, default=None, help="first N training rows per dataset")
     ap.add_argument("--eval-limit", type=int, default=None, help="first N rows of each dev/test split")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, small net: seconds")
     args = ap.parse_args(argv)
     if args.debug:
         args.limit, args.eval_limit, args.epochs = args.limit or 48, args.eval_limit or 40, 1
-        args.n_top, args.rank, args.max_len = 1, 4, 48
+        args.n_top, args.rank, args.max_len, args.meld_repeat = 1, 4, 48, 1
         if args.out == str(WEIGHTS_DIR):
             ap.error("--debug needs --out (it must not replace the bundled model)")
     torch.manual_seed(args.seed)
@@ -160,7 +161,8 @@ def main(argv=None) -> int:
         "seed": args.seed, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
         "smoothing": args.smoothing, "seconds": round(train_seconds, 1), "debug": args.debug,
         "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
-        "sources": [{"name": s.name, "task": s.task, "n": len(s.row_ids()), "weight": s.weight} for s in sources],
+        "sources": [{"name": s.name, "n": len(s.pairs), "repeat": s.repeat,
+                     "heads": {t: s.weights.get(t, 1.0) for t in s.targets}} for s in sources],
         "shipped_parameters": int(sum(v.numel() for v in net.trainable_state().values())),
         "history": log["history"], "affectkit_version": __version__}
     model.meta["test_scores"] = {"meld_emotion_weighted_f1": scores["meld"]["emotion"]["weighted_f1"],

@@ -28,10 +28,10 @@ def eval_meld(model, split: str = "test", limit: int | None = None) -> dict:
     if limit:
         df = df.iloc[:limit]
     out = {"dataset": "MELD", "split": split, "n": len(df), "context": "earlier utterances of the dialogue"}
+    probs = model.predict_tasks(df.text.tolist(), ("emotion", "sentiment"), speakers=df.speaker.tolist(),
+                                dialogue_ids=df.dialogue_id.tolist())
     for task, space in (("emotion", EMOTION), ("sentiment", SENTIMENT)):
-        probs = model.predict_proba(df.text.tolist(), task, speakers=df.speaker.tolist(),
-                                    dialogue_ids=df.dialogue_id.tolist())
-        pred = [space.labels[i] for i in probs.argmax(1)]
+        pred = [space.labels[i] for i in probs[task].argmax(1)]
         y = df[task].tolist()
         out[task] = {"weighted_f1": round(metrics.weighted_f1(y, pred), 4),
                      "macro_f1": round(metrics.macro_f1(y, pred, labels=list(space.labels)), 4),

@@ -4,10 +4,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from affectkit.core.data import Prediction
-from affectkit.core.labels import EMOTION, SENTIMENT
 from affectkit.recognize.text_model import TextModel, bundled_text_model
-
-TASK_SPACES = {"emotion": EMOTION, "sentiment": SENTIMENT}
 
 
 def read_text(texts: Sequence[str], tasks: Sequence[str] = ("emotion", "sentiment"), *,
@@ -16,13 +13,8 @@ def read_text(texts: Sequence[str], tasks: Sequence[str] = ("emotion", "sentimen
               ) -> dict[str, list[Prediction]]:
     """Task -> one Prediction per text (canonical labels, probabilities summing to 1)."""
     model = model or bundled_text_model()
-    out = {}
-    for task in tasks:
-        labels = model.tasks()[task] if task in model.tasks() else TASK_SPACES[task].labels
-        probs = model.predict_proba(texts, task, speakers=speakers, dialogue_ids=dialogue_ids,
-                                    progress=progress)
-        out[task] = [Prediction.from_probs(labels, row) for row in probs]
-    return out
+    probs = model.predict_tasks(texts, tasks, speakers=speakers, dialogue_ids=dialogue_ids, progress=progress)
+    return {task: [Prediction.from_probs(model.tasks()[task], row) for row in probs[task]] for task in tasks}
 
 
 def text_records(texts: Sequence[str], *, speakers=None, dialogue_ids=None, model: TextModel | None = None,

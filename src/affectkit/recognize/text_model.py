@@ -90,29 +90,38 @@ class TextModel:
                       progress=None) -> np.ndarray:
         """Probabilities (n, labels) for ``task``: softmax rows for exclusive tasks, per-label
         sigmoids for multilabel ones. Context comes from earlier texts of the same dialogue id."""
+        return self.predict_tasks(texts, (task,), speakers, dialogue_ids, batch_size, progress)[task]
+
+    def predict_tasks(self, texts: Sequence[str], tasks: Sequence[str], speakers: Sequence[str | None] | None = None,
+                      dialogue_ids: Sequence[object] | None = None, batch_size: int = 64,
+                      progress=None) -> dict[str, np.ndarray]:
+        """Several heads from one encoder pass: task -> probabilities (n, labels)."""
         import torch
 
         from affectkit.recognize.text_net import contextual_pairs
 
-        tasks = self.tasks()
-        if task not in tasks:
-            raise InputError(f"the text model has no {task!r} head; it has {', '.join(tasks)}")
+        known = self.tasks()
+        for task in tasks:
+            if task not in known:
+                raise InputError(f"the text model has no {task!r} head; it has {', '.join(known)}")
         texts = list(texts)
         for i, t in enumerate(texts):
             if not isinstance(t, str) or not t.strip():
                 raise InputError(f"text {i} is empty" if isinstance(t, str) else f"text {i} is not a string")
         pairs = contextual_pairs(texts, speakers, dialogue_ids, self.net.config.max_context)
-        logits = np.zeros((len(texts), len(tasks[task])), dtype=np.float32)
+        logits = {t: np.zeros((len(texts), len(known[t])), dtype=np.float32) for t in tasks}
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         with torch.inference_mode():
             for s in range(0, len(order), batch_size):
                 idx = order[s:s + batch_size]
                 enc = self.net.tokenize([pairs[i] for i in idx])
-                logits[idx] = self.net(**enc)[task].numpy()
+                out = self.net(**enc)
+                for t in tasks:
+                    logits[t][idx] = out[t].numpy()
                 if progress:
                     progress(len(idx))
-        multilabel = {t.name: t.multilabel for t in self.net.config.tasks}[task]
-        return _sigmoid(logits) if multilabel else _softmax(logits)
+        multilabel = {t.name: t.multilabel for t in self.net.config.tasks}
+        return {t: _sigmoid(x) if multilabel[t] else _softmax(x) for t, x in logits.items()}
 
 
 @functools.lru_cache(maxsize=2)

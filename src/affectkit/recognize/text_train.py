@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
@@ -20,23 +20,21 @@ from affectkit.recognize.text_net import TextNet
 
 @dataclass
 class Source:
-    """Examples for one task: (segment A, segment B) pairs and their targets.
+    """Examples from one dataset: (segment A, segment B) pairs and targets for one or more heads.
 
-    ``targets`` is an int class index per example (softmax tasks) or a multi-hot float row
-    (multilabel tasks). ``allowed`` optionally restricts the softmax to the classes this
-    source can express (CARER has no neutral or disgust: it never says "not neutral").
+    ``targets[task]`` holds an int class index per example for softmax tasks (-1: no label
+    for this head) or a multi-hot float row for multilabel tasks. All heads of a source are
+    trained from the same forward pass. ``allowed[task]`` restricts that softmax to the
+    classes the source can express (CARER has no neutral or disgust: it never says "not
+    neutral"). ``repeat`` visits the source that many times per epoch.
     """
 
     name: str
-    task: str
     pairs: list[tuple[str, str]]
-    targets: np.ndarray
-    allowed: Sequence[int] | None = None
-    weight: float = 1.0
-    rows: Sequence[int] | None = None  # train on these rows of ``pairs`` only (default: all)
-
-    def row_ids(self) -> list[int]:
-        return list(range(len(self.pairs))) if self.rows is None else list(self.rows)
+    targets: dict[str, np.ndarray]
+    allowed: dict[str, Sequence[int]] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    repeat: int = 1
 
 
 @dataclass
@@ -91,6 +89,10 @@ def _loss(logits: torch.Tensor, target: torch.Tensor, multilabel: bool,
           allowed: Sequence[int] | None, smoothing: float) -> torch.Tensor:
     if multilabel:
         return nn.functional.binary_cross_entropy_with_logits(logits, target.float())
+    keep = target >= 0
+    if not bool(keep.any()):
+        return logits.sum() * 0.0
+    logits, target = logits[keep], target[keep]
     if allowed is not None:
         mask = torch.full((logits.shape[1],), float("-inf"))
         mask[list(allowed)] = 0.0
@@ -111,15 +113,13 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
     rng = random.Random(seed)
     multilabel = {t.name: t.multilabel for t in net.config.tasks}
     t0 = time.time()
-    caches, by_pairs = [], {}
-    for src in sources:  # sources sharing one pairs list share one cache
-        if id(src.pairs) not in by_pairs:
-            by_pairs[id(src.pairs)] = cache_bottom(net, src.pairs)
-            log(f"cached {src.name}: {len(src.pairs)} examples ({time.time() - t0:.0f}s)")
-        caches.append(by_pairs[id(src.pairs)])
+    caches = []
+    for src in sources:
+        caches.append(cache_bottom(net, src.pairs))
+        log(f"cached {src.name}: {len(src.pairs)} examples ({time.time() - t0:.0f}s)")
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    plan_sizes = [math.ceil(len(s.row_ids()) / batch_size) for s in sources]
+    plan_sizes = [s.repeat * math.ceil(len(s.pairs) / batch_size) for s in sources]
     total = epochs * sum(plan_sizes)
     warm = max(1, int(0.06 * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -130,17 +130,18 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
         net.train()
         plan = []
         for k, (src, cache) in enumerate(zip(sources, caches)):
-            rows = src.row_ids()
-            lengths = [cache.hidden[r].shape[0] for r in rows]
-            plan += [(k, [rows[j] for j in b]) for b in _batches(lengths, batch_size, rng)]
+            lengths = [h.shape[0] for h in cache.hidden]
+            for _ in range(src.repeat):
+                plan += [(k, b) for b in _batches(lengths, batch_size, rng)]
         rng.shuffle(plan)
         running, count = 0.0, 0
         for k, idx in plan:
             src = sources[k]
             h, t, m = _pad(caches[k], idx)
-            logits = net.top(h, t, m)[src.task]
-            target = torch.as_tensor(src.targets[idx])
-            loss = src.weight * _loss(logits, target, multilabel[src.task], src.allowed, smoothing)
+            out = net.top(h, t, m)
+            loss = sum(src.weights.get(task, 1.0) * _loss(out[task], torch.as_tensor(y[idx]), multilabel[task],
+                                                           src.allowed.get(task), smoothing)
+                       for task, y in src.targets.items())
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(params, 1.0)
