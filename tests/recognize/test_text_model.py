@@ -89,3 +89,12 @@ def test_works_with_network_disabled(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() in EMOTION.labels
+
+
+def test_analyze_transcript_to_pandas():
+    doc = affectkit.analyze_transcript("examples/interview.srt")
+    df = affectkit.records_frame(doc)
+    assert len(df) == 10 and list(df.speaker[:2]) == ["Maya", "Sam"]
+    assert {"emotion", "sentiment", "emotion_joy", "sentiment_negative"} <= set(df.columns)
+    assert ((df.filter(like="emotion_").sum(axis=1) - 1).abs() < 1e-3).all()
+    assert doc["summary"]["segments"] == 10 and doc["duration"] == 38.0

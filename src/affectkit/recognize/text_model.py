@@ -82,6 +82,7 @@ class TextModel:
                              f"(missing {sorted(expected - set(state))[:3]}, extra {sorted(set(state) - expected)[:3]})")
         net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
         net.eval()
+        net.merge_adapters()
         torch.set_grad_enabled(True)
         return cls(net, meta)
 

@@ -67,8 +67,21 @@ class LoRALinear(nn.Module):
         self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
         nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
         self.scale = alpha / rank
+        self.merged = False
+
+    @torch.no_grad()
+    def merge(self) -> None:
+        """Fold the update into the frozen weight for inference (same outputs, no extra matmuls).
+        The adapter stays stored, so the model can still be saved; training is refused after."""
+        if not self.merged:
+            self.base.weight += self.scale * (self.lora_b @ self.lora_a)
+            self.merged = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.merged:
+            if torch.is_grad_enabled() and self.training:
+                raise RuntimeError("a merged LoRA layer cannot be trained")
+            return self.base(x)
         return self.base(x) + (x @ self.lora_a.t() @ self.lora_b.t()) * self.scale
 
 
@@ -139,6 +152,11 @@ class TextNet(nn.Module):
 
     def forward(self, input_ids, token_type_ids, attention_mask) -> dict[str, torch.Tensor]:
         return self.top(self.bottom(input_ids, token_type_ids, attention_mask), token_type_ids, attention_mask)
+
+    def merge_adapters(self) -> None:
+        for mod in self.modules():
+            if isinstance(mod, LoRALinear):
+                mod.merge()
 
     # -- what gets shipped: only the trainable deltas ------------------------------------
     def trainable_state(self) -> dict[str, torch.Tensor]:
