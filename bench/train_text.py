@@ -34,6 +34,7 @@ from affectkit.bench import metrics  # noqa: E402
 from affectkit.bench.datasets import load_carer, load_goemotions, load_meld  # noqa: E402
 from affectkit.bench.text_eval import evaluate_all, goemotions_probs, goemotions_targets  # noqa: E402
 from affectkit.core.labels import CARER_LABELS, EMOTION, GOEMOTIONS_LABELS, SENTIMENT  # noqa: E402
+from affectkit.recognize.lexical import TfidfLogReg  # noqa: E402
 from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet, contextual_pairs  # noqa: E402
 from affectkit.recognize.text_train import Source, train  # noqa: E402
@@ -66,9 +67,47 @@ def build_sources(args) -> list[Source]:
     ]
 
 
+def fit_lexical(model: TextModel, args) -> dict:
+    """Fit TF-IDF + logistic-regression heads for the CARER and GoEmotions label spaces and
+    choose each blend weight with the network on the dev split (GoEmotions thresholds too)."""
+    grid = np.round(np.arange(0.0, 1.01, 0.1), 2)
+    carer, go = load_carer("train"), load_goemotions("train")
+    if args.limit:
+        carer, go = carer.iloc[: args.limit], go.iloc[: args.limit]
+    min_df = 1 if args.debug else 2
+    report = {}
+    model.lexical, model.meta["blend"] = {}, {}
+    dev_c = load_carer("val").iloc[: args.eval_limit]
+    y_c = [CARER_LABELS.index(x) for x in dev_c.label]
+    dev_g = load_goemotions("dev").iloc[: args.eval_limit]
+    y_g = goemotions_targets(dev_g)
+    net_c = model.predict_proba(dev_c.text.tolist(), "carer")  # the network alone
+    net_g = model.predict_proba(dev_g.text.tolist(), "goemotions")
+    model.lexical["carer"] = TfidfLogReg(C=5.0, min_df=min_df).fit(
+        carer.text.tolist(), np.array([CARER_LABELS.index(x) for x in carer.label]))
+    model.lexical["goemotions"] = TfidfLogReg(C=2.0, min_df=min_df, multilabel=True, max_iter=1000).fit(
+        go.text.tolist(), goemotions_targets(go))
+    lex_c = model.lexical["carer"].predict_proba(dev_c.text.tolist())
+    lex_g = model.lexical["goemotions"].predict_proba(dev_g.text.tolist())
+    acc = {float(w): metrics.accuracy(y_c, (w * net_c + (1 - w) * lex_c).argmax(1)) for w in grid}
+    f1 = {}
+    for w in grid:
+        p = w * net_g + (1 - w) * lex_g
+        f1[float(w)] = metrics.multilabel_macro_f1(y_g, p >= metrics.tune_thresholds(y_g, p))
+    w_c, w_g = max(acc, key=acc.get), max(f1, key=f1.get)
+    model.meta["blend"] = {"carer": w_c, "goemotions": w_g}
+    blended = w_g * net_g + (1 - w_g) * lex_g
+    model.meta["goemotions_thresholds"] = [round(float(t), 3) for t in metrics.tune_thresholds(y_g, blended)]
+    report["carer_dev_accuracy_by_weight"] = {str(k): round(v, 4) for k, v in acc.items()}
+    report["goemotions_dev_macro_f1_by_weight"] = {str(k): round(v, 4) for k, v in f1.items()}
+    report["chosen"] = dict(model.meta["blend"])
+    return report
+
+
 def model_card(meta: dict, scores: dict) -> str:
     m, c, g = scores["meld"], scores["carer"], scores["goemotions"]
     t = meta["training"]
+    blend = ", ".join(f"{k} w = {v}" for k, v in (meta.get("blend") or {}).items()) or "none"
     return f"""# affectkit text model `{meta['name']}@{meta['version']}`
 
 Reads **emotion** (anger disgust fear joy neutral sadness surprise) and **sentiment**
@@ -89,6 +128,10 @@ ship ({t['shipped_parameters']:,} parameters, fp16).
 Label maps: GoEmotions -> canonical by its published Ekman grouping (multi-label rows whose
 labels span several groups are left out of the emotion head); CARER love -> joy, and its
 emotion rows use a softmax over the five classes it can express.
+
+Lexical heads (CARER, GoEmotions only): word 1-2-gram TF-IDF + logistic regression on the
+same train splits, blended with the network as w * network + (1 - w) * lexical, with w chosen
+on the dev split: {blend}.
 
 ## Recipe
 seed {t['seed']}, {t['epochs']} epochs, AdamW lr {t['lr']}, batch {t['batch_size']}, label smoothing
@@ -133,6 +176,9 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="first N training rows per dataset")
     ap.add_argument("--eval-limit", type=int, default=None, help="first N rows of each dev/test split")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, small net: seconds")
+    ap.add_argument("--reuse-net", action="store_true",
+                    help="keep the network already in --out (same recipe, already trained) and redo only "
+                         "the lexical heads, thresholds, evaluation and model card")
     args = ap.parse_args(argv)
     if args.debug:
         args.limit, args.eval_limit, args.epochs = args.limit or 48, args.eval_limit or 40, 1
@@ -141,30 +187,38 @@ def main(argv=None) -> int:
             ap.error("--debug needs --out (it must not replace the bundled model)")
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    tasks = [TaskSpec("emotion", EMOTION.labels), TaskSpec("sentiment", SENTIMENT.labels),
-             TaskSpec("goemotions", GOEMOTIONS_LABELS, multilabel=True), TaskSpec("carer", CARER_LABELS)]
-    config = NetConfig(n_top=args.n_top, rank=args.rank, max_len=args.max_len,
-                       max_context=args.max_context, tasks=tasks)
-    net = TextNet(config)
-    sources = build_sources(args)
-    t0 = time.time()
-    log = train(net, sources, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
-                smoothing=args.smoothing, log=lambda s: print(s, file=sys.stderr, flush=True))
-    train_seconds = time.time() - t0
-    model = TextModel(net, {"name": "affectkit-text-minilm-lora", "version": "1" if not args.debug else "debug"})
-    y_dev, p_dev = goemotions_probs(model, "dev", args.eval_limit)
-    thresholds = metrics.tune_thresholds(y_dev, p_dev)
-    model.meta["goemotions_thresholds"] = [round(float(t), 3) for t in thresholds]
+    if args.reuse_net:
+        model = TextModel.load(args.out)
+        training = model.meta["training"]
+    else:
+        tasks = [TaskSpec("emotion", EMOTION.labels), TaskSpec("sentiment", SENTIMENT.labels),
+                 TaskSpec("goemotions", GOEMOTIONS_LABELS, multilabel=True), TaskSpec("carer", CARER_LABELS)]
+        config = NetConfig(n_top=args.n_top, rank=args.rank, max_len=args.max_len,
+                           max_context=args.max_context, tasks=tasks)
+        net = TextNet(config)
+        sources = build_sources(args)
+        t0 = time.time()
+        log = train(net, sources, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                    smoothing=args.smoothing, log=lambda s: print(s, file=sys.stderr, flush=True))
+        training = {
+            "seed": args.seed, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+            "smoothing": args.smoothing, "seconds": round(time.time() - t0, 1), "debug": args.debug,
+            "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
+            "sources": [{"name": s.name, "n": len(s.pairs), "repeat": s.repeat,
+                         "heads": {t: s.weights.get(t, 1.0) for t in s.targets}} for s in sources],
+            "shipped_parameters": int(sum(v.numel() for v in net.trainable_state().values())),
+            "history": log["history"], "affectkit_version": __version__}
+        model = TextModel(net, {"name": "affectkit-text-minilm-lora", "version": "1" if not args.debug else "debug",
+                                "training": training})
+        model.save(args.out)  # the network as shipped (fp16), reloaded below
+        model = TextModel.load(args.out)
+    t1 = time.time()
+    training["lexical"] = fit_lexical(model, args)
+    training["lexical"]["seconds"] = round(time.time() - t1, 1)
+    model.meta["training"] = training
+    model.save(args.out)
+    model = TextModel.load(args.out)  # score exactly what ships
     scores = evaluate_all(model, limit=args.eval_limit)
-    model.meta["training"] = {
-        "seed": args.seed, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
-        "smoothing": args.smoothing, "seconds": round(train_seconds, 1), "debug": args.debug,
-        "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
-        "sources": [{"name": s.name, "n": len(s.pairs), "repeat": s.repeat,
-                     "heads": {t: s.weights.get(t, 1.0) for t in s.targets}} for s in sources],
-        "shipped_parameters": int(sum(v.numel() for v in net.trainable_state().values())),
-        "history": log["history"], "affectkit_version": __version__}
     model.meta["test_scores"] = {"meld_emotion_weighted_f1": scores["meld"]["emotion"]["weighted_f1"],
                                  "meld_sentiment_weighted_f1": scores["meld"]["sentiment"]["weighted_f1"],
                                  "carer_accuracy": scores["carer"]["accuracy"],
@@ -173,7 +227,7 @@ def main(argv=None) -> int:
     saved = json.loads(Path(args.out, "config.json").read_text(encoding="utf-8"))
     Path(args.out, "MODEL_CARD.md").write_text(model_card(saved, scores), encoding="utf-8")
     result = {"command": "python bench/train_text.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "training": model.meta["training"], "scores": scores}
+              "training": model.meta["training"], "blend": model.meta["blend"], "scores": scores}
     if not args.debug:
         Path(args.results).parent.mkdir(parents=True, exist_ok=True)
         Path(args.results).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

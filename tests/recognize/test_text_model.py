@@ -75,6 +75,28 @@ def test_missing_or_corrupt_weights(tmp_path, text_model):
         TextModel.load(tmp_path / "m")
 
 
+def test_missing_lexical_head_is_a_model_error(tmp_path, text_model):
+    assert set(text_model.meta["blend"]) == {"carer", "goemotions"}
+    text_model.save(tmp_path / "m")
+    (tmp_path / "m" / "lexical_carer.npz").unlink()
+    with pytest.raises(ModelError, match="lexical head for 'carer'"):
+        TextModel.load(tmp_path / "m")
+
+
+def test_blend_is_between_network_and_lexical(text_model):
+    texts = ["i feel so loved and cherished today", "i am furious at everyone"]
+    blended = text_model.predict_proba(texts, "carer")
+    lexical = text_model.lexical["carer"].predict_proba(texts)
+    w = text_model.meta["blend"]["carer"]
+    network = (blended - (1 - w) * lexical) / w if w else None
+    np.testing.assert_allclose(blended.sum(1), 1.0, atol=1e-5)
+    if network is not None:
+        np.testing.assert_allclose(network.sum(1), 1.0, atol=1e-4)
+        assert (network >= -1e-4).all()
+    assert blended[0].argmax() in (1, 2)  # joy or love
+    assert blended[1].argmax() == 3       # anger
+
+
 def test_save_load_roundtrip(tmp_path, text_model):
     text_model.save(tmp_path / "m")
     again = TextModel.load(tmp_path / "m")

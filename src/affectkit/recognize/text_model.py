@@ -10,6 +10,7 @@ import numpy as np
 
 from affectkit.core.errors import InputError, ModelError
 from affectkit.perceive.encoder import ENCODER_NAME, encoder_fingerprint
+from affectkit.recognize.lexical import TfidfLogReg
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "text"
 CONFIG_FILE = "config.json"
@@ -28,9 +29,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 class TextModel:
     """A trained TextNet plus its metadata (task heads, thresholds, provenance)."""
 
-    def __init__(self, net, meta: dict) -> None:
+    def __init__(self, net, meta: dict, lexical: dict | None = None) -> None:
         self.net = net
         self.meta = meta
+        # task -> TfidfLogReg blended with the network: p = w * p_net + (1 - w) * p_lexical,
+        # with w = meta["blend"][task] chosen on dev data.
+        self.lexical = dict(lexical or {})
 
     @property
     def name(self) -> str:
@@ -51,6 +55,8 @@ class TextModel:
         save_file(state, str(tmp))
         tmp.chmod(0o644)
         tmp.replace(folder / WEIGHTS_FILE)
+        for task, head in self.lexical.items():
+            head.save(folder / f"lexical_{task}.npz")
         (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
@@ -84,7 +90,13 @@ class TextModel:
         net.eval()
         net.merge_adapters()
         torch.set_grad_enabled(True)
-        return cls(net, meta)
+        lexical = {}
+        for task in meta.get("blend", {}):
+            try:
+                lexical[task] = TfidfLogReg.load(folder / f"lexical_{task}.npz")
+            except Exception as exc:
+                raise ModelError(f"text model in {folder}: lexical head for {task!r} is missing or unreadable: {exc}") from exc
+        return cls(net, meta, lexical)
 
     def predict_proba(self, texts: Sequence[str], task: str, speakers: Sequence[str | None] | None = None,
                       dialogue_ids: Sequence[object] | None = None, batch_size: int = 64,
@@ -122,7 +134,12 @@ class TextModel:
                 if progress:
                     progress(len(idx))
         multilabel = {t.name: t.multilabel for t in self.net.config.tasks}
-        return {t: _sigmoid(x) if multilabel[t] else _softmax(x) for t, x in logits.items()}
+        probs = {t: _sigmoid(x) if multilabel[t] else _softmax(x) for t, x in logits.items()}
+        for t in probs:
+            if t in self.lexical:
+                w = float(self.meta["blend"][t])
+                probs[t] = w * probs[t] + (1.0 - w) * self.lexical[t].predict_proba(texts)
+        return probs
 
 
 @functools.lru_cache(maxsize=2)
