@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
-
-import affectkit
-from typing import Sequence
+from typing import Callable, Sequence
 
 from affectkit.core.data import Segment
 from affectkit.core.errors import AffectkitError
@@ -13,6 +10,12 @@ from affectkit.io.transcripts import read_transcript
 from affectkit.recognize.text_affect import read_text, round_scores
 from affectkit.recognize.text_model import TextModel, bundled_text_model
 from affectkit.report.writers import flat_rows
+
+
+def _version() -> str:
+    from affectkit import __version__
+
+    return __version__
 
 
 def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextModel | None = None,
@@ -44,7 +47,7 @@ def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel 
         "input": source,
         "duration": max(ends) if ends else None,
         "modalities": ["text"],
-        "affectkit_version": affectkit.__version__,
+        "affectkit_version": _version(),
         "models": {"text.emotion": model.name, "text.sentiment": model.name},
         "segments": out,
         "summary": {"segments": len(out), "emotion_counts": counts,
@@ -54,7 +57,7 @@ def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel 
 
 
 def failed_record(path: str | Path, error: AffectkitError | str) -> dict:
-    return {"input": str(path), "modalities": [], "affectkit_version": affectkit.__version__,
+    return {"input": str(path), "modalities": [], "affectkit_version": _version(),
             "segments": [], "summary": {}, "errors": [str(error)]}
 
 

@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="input format (default: from the file suffix, else sniffed)")
     common(analyze)
     analyze.set_defaults(func=cmd_analyze)
-    parser._subparsers_by_name = {"predict": predict}  # for help on a bare "predict"
+    parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help
     return parser
 
 
@@ -236,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        target = parser._subparsers_by_name.get(args.command, parser) if args.command else parser
-        target.print_help(sys.stderr)
+        parser_for = getattr(args, "help_for", {}).get(args.command, parser)
+        parser_for.print_help(sys.stderr)
         return EXIT_USAGE
     try:
         return args.func(args)
