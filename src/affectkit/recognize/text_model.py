@@ -10,7 +10,6 @@ import numpy as np
 
 from affectkit.core.errors import InputError, ModelError
 from affectkit.perceive.encoder import ENCODER_NAME, encoder_fingerprint
-from affectkit.recognize.lexical import TfidfLogReg
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "text"
 CONFIG_FILE = "config.json"
@@ -29,12 +28,36 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 class TextModel:
     """A trained TextNet plus its metadata (task heads, thresholds, provenance)."""
 
-    def __init__(self, net, meta: dict, lexical: dict | None = None) -> None:
+    def __init__(self, net, meta: dict, lexical: dict | None = None, folder: Path | None = None) -> None:
         self.net = net
         self.meta = meta
+        self.folder = folder
         # task -> TfidfLogReg blended with the network: p = w * p_net + (1 - w) * p_lexical,
-        # with w = meta["blend"][task] chosen on dev data.
-        self.lexical = dict(lexical or {})
+        # with w = meta["blend"][task] chosen on dev data. Loaded on first use (scikit-learn
+        # and the vocabularies cost start-up time that emotion/sentiment never need).
+        self._lexical = None if lexical is None else dict(lexical)
+
+    @property
+    def lexical(self) -> dict:
+        if self._lexical is None:
+            self._lexical = self._load_lexical()
+        return self._lexical
+
+    @lexical.setter
+    def lexical(self, heads: dict) -> None:
+        self._lexical = dict(heads)
+
+    def _load_lexical(self) -> dict:
+        from affectkit.recognize.lexical import TfidfLogReg
+
+        heads = {}
+        for task in self.meta.get("blend", {}):
+            try:
+                heads[task] = TfidfLogReg.load(Path(self.folder) / f"lexical_{task}.npz")
+            except Exception as exc:
+                raise ModelError(f"text model in {self.folder}: lexical head for {task!r} is missing "
+                                 f"or unreadable: {exc}") from exc
+        return heads
 
     @property
     def name(self) -> str:
@@ -90,13 +113,11 @@ class TextModel:
         net.eval()
         net.merge_adapters()
         torch.set_grad_enabled(True)
-        lexical = {}
         for task in meta.get("blend", {}):
-            try:
-                lexical[task] = TfidfLogReg.load(folder / f"lexical_{task}.npz")
-            except Exception as exc:
-                raise ModelError(f"text model in {folder}: lexical head for {task!r} is missing or unreadable: {exc}") from exc
-        return cls(net, meta, lexical)
+            if not (folder / f"lexical_{task}.npz").is_file():
+                raise ModelError(f"text model in {folder}: lexical head for {task!r} is missing "
+                                 f"(lexical_{task}.npz)")
+        return cls(net, meta, folder=folder)
 
     def predict_proba(self, texts: Sequence[str], task: str, speakers: Sequence[str | None] | None = None,
                       dialogue_ids: Sequence[object] | None = None, batch_size: int = 64,
@@ -136,7 +157,7 @@ class TextModel:
         multilabel = {t.name: t.multilabel for t in self.net.config.tasks}
         probs = {t: _sigmoid(x) if multilabel[t] else _softmax(x) for t, x in logits.items()}
         for t in probs:
-            if t in self.lexical:
+            if t in self.meta.get("blend", {}):
                 w = float(self.meta["blend"][t])
                 probs[t] = w * probs[t] + (1.0 - w) * self.lexical[t].predict_proba(texts)
         return probs
