@@ -25,7 +25,7 @@ import pandas as pd
 from affectkit.core.data import Segment
 
 log = logging.getLogger("affectkit.store")
-FORMAT = 1
+FORMAT = 2  # 2: numeric columns stored as one matrix per dtype (wide tables load in ms)
 _DIGESTS: OrderedDict[tuple, str] = OrderedDict()
 
 
@@ -134,9 +134,13 @@ def _to_arrays(df: pd.DataFrame) -> tuple[dict[str, Any], dict[str, np.ndarray]]
     if len(set(map(str, flat.columns))) != flat.shape[1]:
         raise ValueError("cannot cache a table with duplicate column names")
     kinds, arrays = [], {}
+    matrices: dict[str, list[np.ndarray]] = {}
     for i, col in enumerate(flat.columns):
         s = flat[col]
-        if s.dtype.kind in "biufcmM" and not isinstance(s.dtype, pd.DatetimeTZDtype):
+        if s.dtype.kind in "biuf" and isinstance(s.dtype, np.dtype):
+            kinds.append(f"mat:{s.dtype.str}")  # one 2-D array per dtype: thousands of columns, one read
+            matrices.setdefault(s.dtype.str, []).append(s.to_numpy())
+        elif s.dtype.kind in "biufcmM" and not isinstance(s.dtype, pd.DatetimeTZDtype):
             kinds.append("array")  # numpy stores these (timedelta units included) without pickle
             arrays[f"c{i}"] = s.to_numpy()
         elif pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s):
@@ -146,6 +150,8 @@ def _to_arrays(df: pd.DataFrame) -> tuple[dict[str, Any], dict[str, np.ndarray]]
             arrays[f"c{i}"] = np.asarray(s.tolist(), dtype=str)
         else:
             raise TypeError(f"column {col!r} of dtype {s.dtype} cannot be cached")
+    for dt, cols in matrices.items():
+        arrays[f"m{dt}"] = np.stack(cols, axis=1) if cols else np.zeros((len(flat), 0))
     meta = {"format": FORMAT, "columns": list(flat.columns), "kinds": kinds,
             "index": index_names, "rows": len(flat)}
     return meta, arrays
@@ -153,13 +159,19 @@ def _to_arrays(df: pd.DataFrame) -> tuple[dict[str, Any], dict[str, np.ndarray]]
 
 def _from_arrays(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> pd.DataFrame:
     data = {}
+    used: dict[str, int] = {}
     for i, (col, kind) in enumerate(zip(meta["columns"], meta["kinds"])):
-        a = arrays[f"c{i}"]
+        if kind.startswith("mat:"):
+            m = arrays[f"m{kind[4:]}"]
+            j = used[kind] = used.get(kind, -1) + 1
+            a = m[:, j]
+        else:
+            a = arrays[f"c{i}"]
         if len(a) != meta["rows"]:
             raise ValueError("column length mismatch")
         if kind.startswith("str:"):
             data[col] = pd.Series(a.tolist(), dtype=kind[4:])
-        elif kind == "array":
+        elif kind == "array" or kind.startswith("mat:"):
             data[col] = a
         else:
             raise ValueError(f"unknown column kind {kind!r}")
