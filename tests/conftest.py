@@ -26,3 +26,82 @@ def text_model():
     from affectkit.recognize.text_model import bundled_text_model
 
     return bundled_text_model()
+
+
+# --- real speech made on the fly (espeak-ng + ffmpeg, both in .ci/apt-packages.txt) -------------
+
+class Media:
+    """Makes small real media files in one session folder: espeak-ng speech, ffmpeg conversions."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @staticmethod
+    def _run(cmd: list[str]) -> None:
+        import subprocess
+
+        res = subprocess.run(cmd, capture_output=True)
+        if res.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {res.stderr.decode(errors='replace')[-500:]}")
+
+    def speech(self, name: str, text: str, *args: str) -> Path:
+        """espeak-ng speech (22,050 Hz mono wav); ``args`` e.g. '-p', '80' (pitch) or '-s', '250' (rate)."""
+        out = self.root / name
+        if not out.exists():
+            self._run(["espeak-ng", *args, "-w", str(out), text])
+        return out
+
+    def ffmpeg(self, name: str, *args: str) -> Path:
+        """``ffmpeg -y [args] name`` unless ``name`` exists already."""
+        out = self.root / name
+        if not out.exists():
+            self._run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args, str(out)])
+        return out
+
+    def concat(self, name: str, first: Path, second: Path, gap: float = 1.0) -> Path:
+        """``first``, ``gap`` seconds of digital silence, ``second`` (both 22,050 Hz mono)."""
+        return self.ffmpeg(name, "-i", str(first), "-f", "lavfi", "-t", f"{gap}", "-i",
+                           "anullsrc=r=22050:cl=mono", "-i", str(second), "-filter_complex",
+                           "[0:a][1:a][2:a]concat=n=3:v=0:a=1")
+
+
+UTTERANCE_1 = "I really did not expect to see you here today."
+UTTERANCE_2 = "Well, that is a very pleasant surprise, my friend."
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory):
+    """A Media factory; skipped without espeak-ng/ffmpeg, except in CI (AFFECTKIT_REQUIRE_DATA=1)."""
+    import shutil
+
+    missing = [t for t in ("espeak-ng", "ffmpeg", "ffprobe") if shutil.which(t) is None]
+    if missing:
+        msg = f"not installed: {', '.join(missing)} (see .ci/apt-packages.txt)"
+        if os.environ.get("AFFECTKIT_REQUIRE_DATA") == "1":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return Media(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="session")
+def utterance(media):
+    return media.speech("utterance.wav", UTTERANCE_1)
+
+
+@pytest.fixture(scope="session")
+def two_utterances(media):
+    """Two espeak utterances separated by exactly 1 s of silence."""
+    a = media.speech("utt1.wav", UTTERANCE_1)
+    b = media.speech("utt2.wav", UTTERANCE_2)
+    return media.concat("two_utterances.wav", a, b, 1.0)
+
+
+@pytest.fixture(scope="session")
+def emodb_wav(shared_data):
+    """Two real EmoDB files, read in place: speaker 03, happiness and neutral."""
+    folder = shared_data / "speech" / "emodb" / "wav"
+    files = [folder / "03a01Fa.wav", folder / "03a01Nc.wav"]
+    for f in files:
+        if not f.is_file():
+            pytest.skip(f"EmoDB file missing: {f}")
+    return files

@@ -1,7 +1,9 @@
 """Core data model, label spaces, errors and the registry. Imports nothing else of ours."""
 from affectkit.core.errors import (
     AffectkitError,
+    AudioError,
     DataError,
+    DependencyError,
     InputError,
     ModelError,
     RegistryError,
@@ -12,7 +14,7 @@ from affectkit.core.data import Prediction, Segment
 from affectkit.core.registry import Registry
 
 __all__ = [
-    "AffectkitError", "DataError", "InputError", "ModelError", "RegistryError",
+    "AffectkitError", "AudioError", "DataError", "DependencyError", "InputError", "ModelError", "RegistryError",
     "TranscriptError", "EMOTION", "SENTIMENT", "LabelSpace", "Prediction", "Segment",
     "Registry",
 ]

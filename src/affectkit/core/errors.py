@@ -21,6 +21,19 @@ class TranscriptError(InputError):
         super().__init__(f"{where}: {message}")
 
 
+class AudioError(InputError):
+    """An audio or video file cannot be used as audio. Names the file and the problem."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = str(path)
+        self.reason = message
+        super().__init__(f"{self.path}: {message}")
+
+
+class DependencyError(AffectkitError, ImportError):
+    """An optional dependency (a Python extra or a system tool) is missing; says how to install it."""
+
+
 class DataError(AffectkitError):
     """A benchmark or training dataset is missing or not in the expected shape."""
 

@@ -1,4 +1,5 @@
 """Feature extractors, each registered by name and version in ``EXTRACTORS``."""
 from affectkit.perceive.registry import EXTRACTORS
+from affectkit.perceive import voice as _voice  # noqa: F401  registers voice.egemaps, voice.prosody (light: opensmile loads lazily)
 
 __all__ = ["EXTRACTORS"]
