@@ -58,6 +58,40 @@ PIPELINES.register("emotion/text", lambda model=None: TextPipeline("emotion", mo
 PIPELINES.register("sentiment/text", lambda model=None: TextPipeline("sentiment", model))
 
 
-def pipeline(task: str = "emotion", modality: str = "text", model=None) -> TextPipeline:
+class VoicePipeline:
+    """Emotion from audio files (or video soundtracks) with the bundled speech-emotion head.
+
+    Call with a path (returns one Prediction) or a list of paths (returns a list); a file that
+    cannot be used raises its AudioError. Scores include EmoDB's extra label ``boredom``; the
+    label is the most probable canonical one. The head sees one file at a time ("strict"
+    normalisation: training-speaker statistics, not this speaker's own voice).
+    """
+
+    def __init__(self, model=None) -> None:
+        self._model = model
+
+    @property
+    def model(self):
+        if self._model is None:
+            from affectkit.recognize.voice_affect import bundled_voice_head
+
+            self._model = bundled_voice_head()
+        return self._model
+
+    def __call__(self, inputs: str | Sequence[str]) -> Prediction | list[Prediction]:
+        from affectkit.recognize.voice_affect import input_extractor, to_prediction
+
+        single = isinstance(inputs, str) or hasattr(inputs, "__fspath__")
+        paths = [inputs] if single else list(inputs)
+        extractor = input_extractor(self.model)
+        classes = [str(c) for c in self.model.classes_]
+        preds = [to_prediction(classes, self.model.predict_proba(extractor.extract(str(p)))[0]) for p in paths]
+        return preds[0] if single else preds
+
+
+PIPELINES.register("emotion/voice", lambda model=None: VoicePipeline(model))
+
+
+def pipeline(task: str = "emotion", modality: str = "text", model=None) -> TextPipeline | VoicePipeline:
     """The default pipeline for ``task`` on ``modality`` (e.g. ``pipeline("emotion", modality="text")``)."""
     return PIPELINES.get(f"{task}/{modality}")(model)

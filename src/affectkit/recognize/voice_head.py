@@ -105,10 +105,20 @@ class VoiceEmotionHead(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         coefs, intercepts = [], []
         for idx in self.groups_:
+            Zg = Z[:, idx]
+            # With more features than rows, the L2-regularised solution lies in the span of the
+            # rows (representer theorem): fit in that rotated, n-dimensional space and rotate the
+            # coefficients back. Exact, and many times faster for ComParE's 6,373 features.
+            basis = None
+            if Zg.shape[1] > Zg.shape[0]:
+                lam, u = np.linalg.eigh(Zg @ Zg.T)  # Gram matrix: far cheaper than an SVD of Zg
+                keep = lam > lam.max() * 1e-10
+                basis = (Zg.T @ (u[:, keep] / np.sqrt(lam[keep]))).T  # orthonormal rows spanning Zg's rows
+                Zg = Zg @ basis.T
             lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
                                     tol=self.tol)
-            lr.fit(Z[:, idx], y)
-            coefs.append(lr.coef_)
+            lr.fit(Zg, y)
+            coefs.append(lr.coef_ if basis is None else lr.coef_ @ basis)
             intercepts.append(lr.intercept_)
         self.coefs_, self.intercepts_ = coefs, intercepts
         return self

@@ -10,7 +10,7 @@ from affectkit.recognize.voice_head import VoiceEmotionHead
 
 SEED = 0  # the solvers are deterministic; recorded for the record
 BLOCKS = ("compare", "egemaps", "logmel")
-HEAD_PARAMS: dict[str, Any] = {"C": 0.01, "blocks": None, "clip": 5.0, "class_weight": "balanced"}
+HEAD_PARAMS: dict[str, Any] = {"C": 0.01, "blocks": None, "clip": 3.0, "class_weight": "balanced"}
 
 
 def make_extractor(blocks: tuple[str, ...] = BLOCKS):

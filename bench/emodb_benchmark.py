@@ -1,0 +1,147 @@
+#!/usr/bin/env python
+"""EmoDB leave-one-speaker-out (10 folds) for the bundled speech-emotion recipe, plus speed.
+
+    python bench/emodb_benchmark.py [--jobs 2]      # -> bench/results/emodb.json
+
+Protocols (see affectkit.bench.voice_eval):
+  strict              every statistic, normalisation included, fit on the training speakers only
+  speaker-normalised  each speaker's features also standardised with that speaker's own
+                      unlabelled audio (the test speaker's included) before the head
+Metrics: UAR (unweighted average recall = macro recall over the 7 EmoDB classes) and accuracy.
+Also scored: simpler baselines on the same features (single blocks), the feature-extraction
+real-time factor on one core, and end-to-end ``affectkit predict voice`` files per second.
+Features are cached (FeatureCache), so a rerun costs only the model fits.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import os
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # BLAS threads thrash on small CPUs
+    os.environ.setdefault(_v, "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from affectkit import __version__  # noqa: E402
+from affectkit.bench.voice_eval import PROTOCOLS, loso  # noqa: E402
+from affectkit.recognize.voice_train import BLOCKS, HEAD_PARAMS, SEED, emodb_matrix, make_extractor, make_head  # noqa: E402
+
+COMMAND = "python bench/emodb_benchmark.py"
+
+
+def block_columns(X, blocks):
+    return [c for c in X.columns if c.split(":", 1)[0] in blocks]
+
+
+def speed(paths: list[str], n: int) -> dict:
+    """Real-time factor of the head's feature extraction (decode + features) and of the prosody
+    cues on one core, fresh (no cache); then end-to-end ``predict voice`` files per second."""
+    from threadpoolctl import threadpool_limits
+
+    from affectkit.io.audio import load_audio
+    from affectkit.perceive.voice import Prosody
+
+    sample = paths[:: max(1, len(paths) // n)][:n]
+    audio_s = sum(len(load_audio(p)[0]) / 16000 for p in sample)
+    ext, pros = make_extractor(), Prosody()
+    ext.extract(sample[0])  # warm-up (openSMILE configuration)
+    timing = {}
+    with threadpool_limits(1):
+        for name, e in (("emotion_features", ext), ("prosody_cues", pros)):
+            t = time.perf_counter()
+            for p in sample:
+                e.extract(p)
+            timing[name] = time.perf_counter() - t
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "MKL_NUM_THREADS": "1"}
+    cli = [sys.executable, "-m", "affectkit.cli", "predict", "voice"]
+    out = {"files": len(sample), "audio_seconds": round(audio_s, 2),
+           "rtf_one_core": {k: round(v / audio_s, 4) for k, v in timing.items()},
+           "rtf_note": "processing seconds / audio seconds, one thread, decoding included, no cache"}
+    with tempfile.TemporaryDirectory() as cache:
+        env["AFFECTKIT_CACHE"] = cache
+        for label in ("cold_cache", "warm_cache"):
+            t = time.perf_counter()
+            r = subprocess.run(cli + sample, capture_output=True, text=True, env=env)
+            wall = time.perf_counter() - t
+            if r.returncode != 0:
+                raise SystemExit(f"predict voice failed ({r.returncode}): {r.stderr[-1000:]}")
+            out[f"predict_voice_files_per_s_{label}"] = round(len(sample) / wall, 2)
+    out["predict_voice_note"] = (f"one process `affectkit predict voice` on {len(sample)} EmoDB files (2 s each), one "
+                                 "thread, start-up and model load included; cold = empty feature cache")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--jobs", type=int, default=1, help="feature-extraction processes (default 1)")
+    ap.add_argument("--cache", help="feature cache folder (default $AFFECTKIT_CACHE or ~/.cache/affectkit)")
+    ap.add_argument("--speed-files", type=int, default=40, help="files for the speed figures (default 40)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "emodb.json"))
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    df, X = emodb_matrix(jobs=args.jobs, cache_root=args.cache)
+    y, spk = df.emotion.to_numpy(), df.speaker.to_numpy()
+    print(f"features: {X.shape} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+    def strip(r):
+        return {k: v for k, v in r.items() if k not in ("predictions", "proba")}
+
+    results = {}
+    for protocol in PROTOCOLS:
+        r = loso(make_head(), X, y, spk, protocol)
+        results[protocol] = strip(r)
+        print(f"{protocol:>20}: UAR {r['uar']:.4f}  accuracy {r['accuracy']:.4f}", file=sys.stderr)
+    baselines = []
+    for blocks in (("egemaps",), ("compare",), ("logmel",)):
+        if not set(blocks) <= set(BLOCKS):
+            continue
+        cols = block_columns(X, blocks)
+        row = {"features": "+".join(blocks), "head": "VoiceEmotionHead", "params": {**HEAD_PARAMS, "blocks": None}}
+        for protocol in PROTOCOLS:
+            r = loso(make_head(blocks=None), X[cols], y, spk, protocol)
+            row[protocol] = {"uar": r["uar"], "accuracy": r["accuracy"]}
+        baselines.append(row)
+        print(f"baseline {row['features']}: {row}", file=sys.stderr)
+    doc = {
+        "benchmark": "EmoDB leave-one-speaker-out (10 folds)",
+        "data": "../shared/data/speech/emodb (altered copy: 2.000 s, 22,050 Hz, peak-normalised): "
+                f"{len(y)} files, speakers {sorted(set(spk))}",
+        "metrics": {"uar": "unweighted average recall: macro recall over the 7 EmoDB classes, pooled over the 10 folds",
+                    "accuracy": "share of files correct, pooled over the 10 folds"},
+        "protocols": {"strict": "every statistic, normalisation included, fit on the training speakers only",
+                      "speaker-normalised": "each speaker's features standardised with that speaker's own mean/std "
+                                            "over all of their unlabelled files (test speaker included), then as strict"},
+        "recipe": {"features": make_extractor().get_params(), "n_features": int(X.shape[1]),
+                   "head": make_head().get_params()},
+        "seed": SEED, "command": COMMAND, "affectkit_version": __version__,
+        "results": results, "baselines_same_features": baselines,
+        "targets_issue_3": {"strict": 0.80, "speaker-normalised": 0.88},
+        "anchors_issue_3": {"strict": {"egemaps+LR": 0.617, "compare+linear SVM": 0.747},
+                            "speaker-normalised": {"egemaps+LR": 0.706, "compare+linear SVM": 0.831}},
+    }
+    doc["speed"] = speed(df.path.tolist(), args.speed_files)
+    doc["machine"] = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
+                      "cores": os.cpu_count()}
+    doc["seconds"] = round(time.perf_counter() - t0, 1)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
+    print(json.dumps({p: {"uar": results[p]["uar"], "accuracy": results[p]["accuracy"]} for p in PROTOCOLS}))
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())

@@ -1,0 +1,145 @@
+#!/usr/bin/env python
+"""Retrain the bundled speech-emotion head on EmoDB (CPU, about two minutes; see MODEL_CARD.md).
+
+    python bench/train_voice.py                       # full recipe -> src/affectkit/weights/voice
+    python bench/train_voice.py --debug --out /tmp/v  # a handful of files, end to end, in seconds (a test)
+
+Features: ``voice.emotion_input`` (each file trimmed and peak-normalised, then openSMILE
+ComParE_2016 + eGeMAPSv02 functionals + log-mel band statistics), cached in FeatureCache.
+Head: VoiceEmotionHead (standardise with the training statistics, clip, multinomial logistic
+regression). Before the final fit on all 10 speakers it scores the same recipe by EmoDB
+leave-one-speaker-out under the strict protocol, for the model card.
+Writes config.json + head.npz + MODEL_CARD.md into --out, and bench/results/voice_train.json
+(not in --debug).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import os
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # BLAS threads thrash on small CPUs
+    os.environ.setdefault(_v, "1")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from affectkit import __version__  # noqa: E402
+from affectkit.bench.voice_eval import loso  # noqa: E402
+from affectkit.recognize.voice_affect import label_order  # noqa: E402
+from affectkit.recognize.voice_head import WEIGHTS_DIR  # noqa: E402
+from affectkit.recognize.voice_train import BLOCKS, HEAD_PARAMS, SEED, emodb_matrix, make_extractor, make_head  # noqa: E402
+
+CARD = """# Speech-emotion head (voice.emotion) {version}
+
+Emotion from how something is said, for `affectkit predict voice` and the voice path of `analyze`.
+
+| | |
+|---|---|
+| data | EmoDB (Burkhardt et al., 2005), the copy in `../shared/data/speech/emodb` (every file cut or zero-padded to 2.000 s at 22,050 Hz and peak-normalised): {n} utterances, {n_speakers} speakers, German acted speech |
+| labels | {labels} (EmoDB happiness -> joy; boredom kept as an extra label; no surprise) |
+| split | final model: all {n_speakers} speakers; figures below: leave-one-speaker-out ({n_speakers} folds) |
+| seed | {seed} (the solver is deterministic) |
+| input | 16 kHz mono (ffmpeg), leading/trailing near-silence trimmed ({trim_db:g} dB below the loudest frame), peak-normalised to 1.0 |
+| features | {n_features} per file: {blocks} |
+| head | per-feature standardisation with the training speakers' statistics, clip at +/-{clip:g}, multinomial logistic regression (C={C:g}, class_weight={class_weight}{groups}) |
+| normalisation | **strict**: the model sees one file at a time and standardises with EmoDB training statistics, never with the input speaker's own voice |
+| files | config.json (parameters, classes, feature names), head.npz (float32 means, scales, coefficients; no pickle), {size_kb:.0f} KB in all |
+
+## Scores (EmoDB, leave-one-speaker-out, this exact recipe)
+
+| protocol | UAR | accuracy |
+|---|---|---|
+| strict | {uar:.3f} | {acc:.3f} |
+
+Per-class recall (strict): {per_class}.
+For the speaker-normalised protocol and speed figures see `bench/results/emodb.json`
+(`python bench/emodb_benchmark.py`).
+
+## Limits
+
+Trained on 10 German actors reading neutral sentences in a studio: expect lower accuracy on
+spontaneous speech, other languages, noisy or telephone audio and children's voices. The
+scores are cues, not verdicts. The altered copy (2 s, peak-normalised) loses duration and
+loudness cues.
+
+## Retrain
+
+    python bench/train_voice.py{cmd_args}
+
+Trained {date} with affectkit {version} on {python} / scikit-learn {sklearn}, {seconds:.0f} s on CPU.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", help=f"output folder (default: the bundled {WEIGHTS_DIR})")
+    ap.add_argument("--debug", action="store_true",
+                    help="a handful of files (one per speaker and emotion, 3 speakers), end to end in seconds")
+    ap.add_argument("--jobs", type=int, default=1, help="feature-extraction processes (default 1)")
+    ap.add_argument("--cache", help="feature cache folder (default $AFFECTKIT_CACHE or ~/.cache/affectkit)")
+    ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-speaker-out figures")
+    args = ap.parse_args(argv)
+    if args.debug and not args.out:
+        ap.error("--debug needs --out (it must not replace the bundled model)")
+    out = Path(args.out) if args.out else WEIGHTS_DIR
+    t0 = time.perf_counter()
+    speakers = ("03", "08", "09") if args.debug else None
+    df, X = emodb_matrix(1 if args.debug else None, speakers=speakers, jobs=args.jobs, cache_root=args.cache)
+    y, spk = df.emotion.to_numpy(), df.speaker.to_numpy()
+    print(f"features: {X.shape[0]} files x {X.shape[1]} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    cv = None
+    if not args.no_cv:
+        cv = loso(make_head(), X, y, spk, "strict")
+        print(f"strict LOSO: UAR {cv['uar']:.4f}  accuracy {cv['accuracy']:.4f}", file=sys.stderr)
+    head = make_head().fit(X, y)
+    extractor = make_extractor()
+    meta = {"name": "voice.emotion", "affectkit_version": __version__,
+            "extractor": {"name": extractor.name, "version": extractor.version, "params": extractor.get_params()},
+            "normalisation": "strict: standardised with training statistics (EmoDB), one file at a time",
+            "training": {"data": "EmoDB (../shared/data/speech/emodb, altered copy)", "n": int(len(y)),
+                         "speakers": sorted(set(spk)), "debug": bool(args.debug), "seed": SEED,
+                         "loso_strict": None if cv is None else {"uar": cv["uar"], "accuracy": cv["accuracy"]}}}
+    head.save(out, meta=meta)
+    seconds = time.perf_counter() - t0
+    size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "head.npz"))
+    import sklearn
+
+    n_models = len(head.groups_)
+    card = CARD.format(
+        version=__version__, n=len(y), n_speakers=len(set(spk)), labels=", ".join(label_order(head.classes_)),
+        seed=SEED, trim_db=extractor.trim_db, n_features=X.shape[1],
+        blocks="; ".join({"compare": "openSMILE ComParE_2016 functionals (6,373)",
+                          "egemaps": "openSMILE eGeMAPSv02 functionals (88)",
+                          "logmel": "log-mel statistics (40 bands x 7: mean, std, p10, p50, p90, mean and std of the absolute frame-to-frame change)"}[b]
+                         for b in BLOCKS),
+        clip=HEAD_PARAMS["clip"], C=HEAD_PARAMS["C"], class_weight=HEAD_PARAMS["class_weight"],
+        groups="" if n_models == 1 else f"; {n_models} models, one per block group {HEAD_PARAMS['blocks']}, log-probabilities averaged",
+        size_kb=size / 1024, uar=cv["uar"] if cv else float("nan"), acc=cv["accuracy"] if cv else float("nan"),
+        per_class=", ".join(f"{k} {v:.2f}" for k, v in cv["per_class_recall"].items()) if cv else "n/a",
+        cmd_args=" --debug --out " + str(out) if args.debug else "",
+        date=time.strftime("%Y-%m-%d"), python=platform.python_version(), sklearn=sklearn.__version__,
+        seconds=seconds)
+    (out / "MODEL_CARD.md").write_text(card)
+    scores = {"loso_strict_uar": None if cv is None else cv["uar"],
+              "loso_strict_accuracy": None if cv is None else cv["accuracy"]}
+    if not args.debug:
+        res = ROOT / "bench" / "results"
+        res.mkdir(parents=True, exist_ok=True)
+        (res / "voice_train.json").write_text(json.dumps(
+            {"command": "python bench/train_voice.py", "seed": SEED, "head": head.get_params(),
+             "blocks": list(BLOCKS), "n": int(len(y)), "seconds": round(seconds, 1), **scores}, indent=1) + "\n")
+    print(json.dumps(scores))
+    return 0
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    sys.exit(main())

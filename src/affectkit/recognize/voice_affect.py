@@ -1,0 +1,108 @@
+"""Emotion from voice files with the bundled speech-emotion head, as plain records.
+
+The bundled head sees one file at a time, so it uses the *strict* normalisation: each feature
+is standardised with statistics of the training speakers (EmoDB), never of the input's speaker.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from affectkit.core.data import Prediction
+from affectkit.core.errors import DependencyError, InputError, ModelError
+from affectkit.core.labels import EMOTION
+from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead
+
+CUES = ("pitch_hz", "pitch_range_st", "loudness_db", "syllable_rate", "pause_ratio", "voiced_ratio",
+        "jitter", "shimmer_db", "hnr_db")
+
+
+def bundled_voice_head(folder: str | Path | None = None) -> VoiceEmotionHead:
+    """The shipped head ($AFFECTKIT_VOICE_MODEL overrides the folder); ModelError if unusable."""
+    return VoiceEmotionHead.load(folder or os.environ.get("AFFECTKIT_VOICE_MODEL") or WEIGHTS_DIR)
+
+
+def input_extractor(head: VoiceEmotionHead):
+    """The feature extractor the head was trained with (from its config), checked for version."""
+    from affectkit.perceive.voice_sets import EmotionInput
+
+    spec = getattr(head, "config_", {}).get("extractor") or {}
+    if spec.get("name") != EmotionInput.name or str(spec.get("version")) != EmotionInput.version:
+        raise ModelError(f"the voice model was trained with extractor {spec.get('name')}@{spec.get('version')}; "
+                         f"this affectkit has {EmotionInput.name}@{EmotionInput.version}: retrain it "
+                         f"(python bench/train_voice.py)")
+    params = dict(spec.get("params") or {})
+    params["blocks"] = tuple(params.get("blocks", ()))
+    return EmotionInput(**params)
+
+
+def label_order(classes: Sequence[str]) -> list[str]:
+    """Canonical labels the head knows, in canonical order, then its extra labels (boredom)."""
+    known = set(classes)
+    return [l for l in EMOTION.labels if l in known] + sorted(known - set(EMOTION.labels))
+
+
+def to_prediction(classes: Sequence[str], probs: np.ndarray) -> Prediction:
+    """Scores over every class (extras included); the label is the most probable *canonical*
+    label, as the analysis record requires (an extra label such as boredom never becomes it)."""
+    order = label_order(classes)
+    scores = {l: float(probs[list(classes).index(l)]) for l in order}
+    canonical = [l for l in order if l in EMOTION]
+    return Prediction(max(canonical, key=scores.get), scores)
+
+
+def _round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
+    r = {k: round(v, digits) for k, v in scores.items()}
+    top = max(scores, key=scores.get)
+    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
+    return r
+
+
+def _cue_values(row: Any, digits: int) -> dict[str, float | None]:
+    out = {}
+    for c in CUES:
+        v = float(row[c]) if c in row.index else math.nan
+        out[c] = round(v, digits) if math.isfinite(v) else None
+    return out
+
+
+def _extract(cache: Any, extractor: Any, path: str):
+    if cache is None:
+        return extractor.extract(str(path))
+    try:
+        return cache.extract(extractor, path)
+    except OSError:  # missing or unreadable: the extractor's own AudioError names the problem
+        return extractor.extract(str(path))
+
+
+def voice_records(paths: Sequence[str], *, head: VoiceEmotionHead | None = None, cache: Any = None,
+                  digits: int = 4, progress: Callable[[int], None] | None = None) -> list[dict]:
+    """The ``predict voice`` record per file, in order: path, emotion, emotion_scores, cues.
+    A file that cannot be used gives {"path", "error"} and the others still run. ``cache``: a
+    FeatureCache (features of a file seen before are read back), or None for no cache."""
+    from affectkit.perceive.voice import Prosody
+
+    head = head or bundled_voice_head()
+    extractor = input_extractor(head)
+    prosody = Prosody()
+    classes = [str(c) for c in head.classes_]
+    out = []
+    for path in paths:
+        try:
+            feats = _extract(cache, extractor, path)
+            cues = _extract(cache, prosody, path)
+            pred = to_prediction(classes, head.predict_proba(feats)[0])
+            out.append({"path": str(path), "emotion": pred.label,
+                        "emotion_scores": _round_scores(pred.scores, digits),
+                        "cues": _cue_values(cues.iloc[0], digits)})
+        except DependencyError as exc:
+            raise ModelError(str(exc)) from exc
+        except InputError as exc:
+            out.append({"path": str(path), "error": str(exc)})
+        if progress:
+            progress(1)
+    return out
