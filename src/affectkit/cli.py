@@ -93,6 +93,12 @@ def _parse_item(raw: bytes, n: int, jsonl: bool) -> dict:
     return item
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse before any work if -o names an existing file and --force is not given."""
+    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
+        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
+
+
 def _load_model():
     from affectkit.recognize.text_model import bundled_text_model
 
@@ -112,8 +118,7 @@ def _emit(text: str, output: str | None, force: bool, inputs: list[str]) -> None
 def cmd_predict_text(args: argparse.Namespace) -> int:
     from affectkit.recognize.text_affect import text_records
 
-    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
-        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
+    _check_output(args)
     items = [_parse_item(raw, n, args.jsonl) for n, raw in enumerate(_read_lines(args.input), 1)]
     ok = [i for i, it in enumerate(items) if "error" not in it]
     model = _load_model()
@@ -138,8 +143,7 @@ def cmd_predict_voice(args: argparse.Namespace) -> int:
     from affectkit.recognize.voice_affect import bundled_voice_head, voice_records
     from affectkit.store.cache import FeatureCache
 
-    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
-        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
+    _check_output(args)
     head = bundled_voice_head()
     cache = None if args.no_cache else FeatureCache()
     with _progress(len(args.inputs), args.progress, "predict voice") as update:
@@ -159,8 +163,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from affectkit.report.table import render_table
     from affectkit.report.writers import to_csv, to_json
 
-    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
-        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
+    _check_output(args)
     model = _load_model()
     fmt = None if args.transcript_format == "auto" else args.transcript_format
     docs, failed = [], 0
