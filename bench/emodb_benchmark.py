@@ -24,8 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import os
-
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # BLAS threads thrash on small CPUs
     os.environ.setdefault(_v, "1")
 

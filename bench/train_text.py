@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from affectkit import __version__  # noqa: E402
 from affectkit.bench import metrics  # noqa: E402
 from affectkit.bench.datasets import load_carer, load_goemotions, load_meld  # noqa: E402
-from affectkit.bench.text_eval import evaluate_all, goemotions_probs, goemotions_targets  # noqa: E402
+from affectkit.bench.text_eval import evaluate_all, goemotions_targets  # noqa: E402
 from affectkit.core.labels import CARER_LABELS, EMOTION, GOEMOTIONS_LABELS, SENTIMENT  # noqa: E402
 from affectkit.recognize.lexical import TfidfLogReg  # noqa: E402
 from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
@@ -47,7 +47,6 @@ def build_sources(args) -> list[Source]:
     carer = load_carer("train")
     if n:
         meld, go, carer = meld.iloc[:n], go.iloc[:n], carer.iloc[:n]
-    gp, cp = [(t, "") for t in go.text], [(t, "") for t in carer.text]
     mp = contextual_pairs(meld.text.tolist(), meld.speaker.tolist(), meld.dialogue_id.tolist(), args.max_context)
     go_targets = {"goemotions": goemotions_targets(go)}
     carer_targets = {"carer": np.array([CARER_LABELS.index(x) for x in carer.label])}

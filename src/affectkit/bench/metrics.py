@@ -48,6 +48,12 @@ def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, grid: np.ndarray | No
     return out
 
 
+def per_label_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence) -> dict:
+    """Binary F1 of each column of a multi-label prediction, named by ``labels``."""
+    scores = f1_score(np.asarray(y_true), np.asarray(y_pred), average=None, zero_division=0)
+    return {str(l): round(float(s), 4) for l, s in zip(labels, scores)}
+
+
 def per_class_f1(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> dict:
     scores = f1_score(y_true, y_pred, average=None, labels=list(labels), zero_division=0)
     return {str(l): round(float(s), 4) for l, s in zip(labels, scores)}

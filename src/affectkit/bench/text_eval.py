@@ -67,9 +67,7 @@ def eval_goemotions(model, thresholds, split: str = "test", limit: int | None = 
             "macro_f1": round(metrics.multilabel_macro_f1(y, pred), 4),
             "macro_f1_at_0.5": round(metrics.multilabel_macro_f1(y, probs >= 0.5), 4),
             "thresholds": "per label, tuned on dev",
-            "per_label_f1": {l: round(float(s), 4) for l, s in zip(
-                GOEMOTIONS_LABELS, __import__("sklearn.metrics", fromlist=["f1_score"]).f1_score(
-                    y, pred, average=None, zero_division=0))}}
+            "per_label_f1": metrics.per_label_f1(y, pred, GOEMOTIONS_LABELS)}
 
 
 def evaluate_all(model, limit: int | None = None) -> dict:

@@ -82,13 +82,22 @@ def _smile(feature_set: str):
                            feature_level=opensmile.FeatureLevel.Functionals)
 
 
-@EXTRACTORS.register("voice.egemaps")
-class EGeMAPS(_VoiceExtractor):
-    """openSMILE eGeMAPSv02 functionals (88 features) per segment: the field's standard set."""
+def per_span(x: np.ndarray, sr: int, spans: Sequence[tuple[float, float]], n: int, fn,
+             min_samples: int = 1) -> np.ndarray:
+    """``fn(samples)`` per (start, end) span as rows of ``n`` values; NaN rows for spans
+    shorter than ``min_samples`` (too short to measure, but kept so rows match segments)."""
+    rows = []
+    for a, b in spans:
+        part = np.ascontiguousarray(x[int(round(a * sr)): int(round(b * sr))], dtype=np.float32)
+        rows.append(fn(part) if len(part) >= max(1, min_samples) else np.full(n, np.nan))
+    return np.asarray(rows, dtype=np.float32).reshape(len(spans), n)
 
-    name = "voice.egemaps"
-    version = "1"
-    feature_set = "eGeMAPSv02"
+
+class OpenSmileFunctionals(_VoiceExtractor):
+    """openSMILE functionals of ``feature_set`` per segment (subclasses name the set)."""
+
+    feature_set = ""
+    min_seconds = 0.0  # spans shorter than this give a NaN row
 
     def __init__(self, sr: int = SAMPLE_RATE) -> None:
         self.sr = sr
@@ -97,17 +106,22 @@ class EGeMAPS(_VoiceExtractor):
                        file: str = "<signal>") -> pd.DataFrame:
         smile = _smile(self.feature_set)
         spans = _spans(segments, len(x) / sr, file)
-        rows = []
+        names = list(smile.feature_names)
         with warnings.catch_warnings():  # "Segment too short, filling with NaN": NaN says it
             warnings.simplefilter("ignore", UserWarning)
-            for a, b in spans:
-                part = np.ascontiguousarray(x[int(round(a * sr)): int(round(b * sr))], dtype=np.float32)
-                if len(part) == 0:
-                    rows.append(np.full(len(smile.feature_names), np.nan))
-                    continue
-                rows.append(smile.process_signal(part, sr).to_numpy(dtype=np.float64)[0])
-        values = np.asarray(rows, dtype=np.float32).reshape(len(spans), len(smile.feature_names))
-        return pd.DataFrame(values, index=feature_index(file, spans), columns=list(smile.feature_names))
+            values = per_span(x, sr, spans, len(names),
+                              lambda part: smile.process_signal(part, sr).to_numpy(dtype=np.float64)[0],
+                              min_samples=int(self.min_seconds * sr))
+        return pd.DataFrame(values, index=feature_index(file, spans), columns=names)
+
+
+@EXTRACTORS.register("voice.egemaps")
+class EGeMAPS(OpenSmileFunctionals):
+    """openSMILE eGeMAPSv02 functionals (88 features) per segment: the field's standard set."""
+
+    name = "voice.egemaps"
+    version = "1"
+    feature_set = "eGeMAPSv02"
 
 
 # cue -> (column of its relative value, how: "ratio" = value / median - 1, "diff" = value - median)

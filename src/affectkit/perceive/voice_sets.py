@@ -9,18 +9,16 @@ same peak makes a live recording look like the training data, and keeps padding 
 """
 from __future__ import annotations
 
-import functools
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from affectkit.core.data import Segment
-from affectkit.core.errors import DependencyError
 from affectkit.io.audio import SAMPLE_RATE
 from affectkit.perceive.registry import EXTRACTORS
-from affectkit.perceive.voice import EGeMAPS, _smile, _spans, _VoiceExtractor, feature_index
+from affectkit.perceive.voice import (EGeMAPS, OpenSmileFunctionals, _smile, _spans, _VoiceExtractor,
+                                      feature_index, per_span)
 from affectkit.segment.vad import FLOOR_DB, frame_db
 
 TRIM_DB = 60.0      # frames this far below the loudest frame, at either end, are trimmed
@@ -45,44 +43,14 @@ def prepare_signal(x: np.ndarray, sr: int, trim_db: float = TRIM_DB, peak: float
     return (x * (peak / m)).astype(np.float32) if m > 0 else x
 
 
-@functools.lru_cache(maxsize=None)
-def _compare():
-    try:
-        import opensmile
-    except ImportError as exc:
-        raise DependencyError("ComParE features need the 'voice' extra: pip install affectkit[voice]") from exc
-    return opensmile.Smile(feature_set=opensmile.FeatureSet.ComParE_2016,
-                           feature_level=opensmile.FeatureLevel.Functionals)
-
-
-def _per_span(x: np.ndarray, sr: int, spans: Sequence[tuple[float, float]], n: int, fn) -> np.ndarray:
-    rows = []
-    for a, b in spans:
-        part = np.ascontiguousarray(x[int(round(a * sr)): int(round(b * sr))], dtype=np.float32)
-        rows.append(fn(part) if len(part) >= int(0.1 * sr) else np.full(n, np.nan))
-    return np.asarray(rows, dtype=np.float32).reshape(len(spans), n)
-
-
 @EXTRACTORS.register("voice.compare")
-class ComParE(_VoiceExtractor):
+class ComParE(OpenSmileFunctionals):
     """openSMILE ComParE_2016 functionals (6,373 features) per segment: the larger standard set."""
 
     name = "voice.compare"
     version = "1"
-
-    def __init__(self, sr: int = SAMPLE_RATE) -> None:
-        self.sr = sr
-
-    def extract_signal(self, x: np.ndarray, sr: int, segments: Sequence[Segment] | None = None,
-                       file: str = "<signal>") -> pd.DataFrame:
-        smile = _compare()
-        spans = _spans(segments, len(x) / sr, file)
-        names = list(smile.feature_names)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            values = _per_span(x, sr, spans, len(names),
-                               lambda part: smile.process_signal(part, sr).to_numpy(dtype=np.float64)[0])
-        return pd.DataFrame(values, index=feature_index(file, spans), columns=names)
+    feature_set = "ComParE_2016"
+    min_seconds = 0.1
 
 
 def mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
@@ -145,7 +113,8 @@ class LogMelStats(_VoiceExtractor):
                        file: str = "<signal>") -> pd.DataFrame:
         spans = _spans(segments, len(x) / sr, file)
         cols = self.columns()
-        values = _per_span(x, sr, spans, len(cols), lambda part: self.stats(part, sr))
+        values = per_span(x, sr, spans, len(cols), lambda part: self.stats(part, sr),
+                          min_samples=int(0.1 * sr))
         return pd.DataFrame(values, index=feature_index(file, spans), columns=cols)
 
 
@@ -191,6 +160,6 @@ class EmotionInput(_VoiceExtractor):
             if name == "logmel":
                 names = LogMelStats(sr=self.sr).columns()
             else:
-                names = list((_compare() if name == "compare" else _smile(EGeMAPS.feature_set)).feature_names)
+                names = list(_smile(ComParE.feature_set if name == "compare" else EGeMAPS.feature_set).feature_names)
             out += [f"{name}:{c}" for c in names]
         return out

@@ -155,16 +155,3 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
         history.append({"epoch": epoch + 1, "loss": running / max(1, count), "seconds": time.time() - t0})
     net.eval()
     return {"history": history, "seconds": time.time() - t0, "steps": step}
-
-
-@torch.no_grad()
-def predict_logits(net: TextNet, pairs: list[tuple[str, str]], task: str, batch_size: int = 64) -> np.ndarray:
-    """Full forward pass (no cache) for evaluation; rows in input order."""
-    net.eval()
-    out = np.zeros((len(pairs), len(net.heads[task].weight)), dtype=np.float32)
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-    for s in range(0, len(order), batch_size):
-        idx = order[s:s + batch_size]
-        enc = net.tokenize([pairs[i] for i in idx])
-        out[idx] = net(**enc)[task].numpy()
-    return out
