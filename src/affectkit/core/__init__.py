@@ -10,11 +10,11 @@ from affectkit.core.errors import (
     TranscriptError,
 )
 from affectkit.core.labels import EMOTION, SENTIMENT, LabelSpace
-from affectkit.core.data import Prediction, Segment
+from affectkit.core.data import Prediction, Segment, Word
 from affectkit.core.registry import Registry
 
 __all__ = [
     "AffectkitError", "AudioError", "DataError", "DependencyError", "InputError", "ModelError", "RegistryError",
-    "TranscriptError", "EMOTION", "SENTIMENT", "LabelSpace", "Prediction", "Segment",
+    "TranscriptError", "EMOTION", "SENTIMENT", "LabelSpace", "Prediction", "Segment", "Word",
     "Registry",
 ]

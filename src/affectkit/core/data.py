@@ -7,17 +7,35 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Word:
+    """One recognised word: its text, times in seconds and the recogniser's confidence (0-1)."""
+
+    text: str
+    start: float
+    end: float
+    probability: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"word": self.text, "start": self.start, "end": self.end, "probability": self.probability}
+
+
+@dataclass(frozen=True)
 class Segment:
-    """One utterance: times in seconds (None when unknown), speaker and text."""
+    """One utterance: times in seconds (None when unknown), speaker and text. ``words``: the
+    word timings when the text comes from speech-to-text (empty otherwise)."""
 
     text: str
     start: float | None = None
     end: float | None = None
     speaker: str | None = None
     index: int = 0
+    words: tuple[Word, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "speaker": self.speaker, "text": self.text}
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "speaker": self.speaker, "text": self.text}
+        if self.words:
+            out["words"] = [w.to_dict() for w in self.words]
+        return out
 
 
 @dataclass(frozen=True)
