@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,20 @@ class Media:
             self._run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args, str(out)])
         return out
 
+    def samples(self, name: str, x, sr: int = 16000) -> Path:
+        """A 16-bit mono wav of the float samples ``x`` (in [-1, 1])."""
+        import wave
+
+        import numpy as np
+
+        out = self.root / name
+        with wave.open(str(out), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(sr)
+            w.writeframes((np.clip(np.asarray(x), -1, 1) * 32767).astype("<i2").tobytes())
+        return out
+
     def concat(self, name: str, first: Path, second: Path, gap: float = 1.0) -> Path:
         """``first``, ``gap`` seconds of digital silence, ``second`` (both 22,050 Hz mono)."""
         return self.ffmpeg(name, "-i", str(first), "-f", "lavfi", "-t", f"{gap}", "-i",
@@ -94,6 +109,45 @@ def two_utterances(media):
     a = media.speech("utt1.wav", UTTERANCE_1)
     b = media.speech("utt2.wav", UTTERANCE_2)
     return media.concat("two_utterances.wav", a, b, 1.0)
+
+
+@pytest.fixture(scope="session")
+def whisper(tmp_path_factory):
+    """The bundled Whisper-base (``asr`` extra; skipped without it), joined into a session cache
+    folder rather than ~/.cache, and loaded once: ``affectkit.segment.asr.whisper_model()``."""
+    pytest.importorskip("faster_whisper")
+    from affectkit.segment import asr
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AFFECTKIT_CACHE", str(tmp_path_factory.getbasetemp() / "whisper-cache"))
+        return asr.whisper_model()
+
+
+@pytest.fixture
+def no_asr_extra(monkeypatch):
+    """As if the ``asr`` extra were not installed: ``import faster_whisper`` fails, and the
+    process-wide model cache is bypassed (the loaded model stays cached for other tests)."""
+    from affectkit.segment import asr
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)
+    monkeypatch.setattr(asr, "whisper_model", asr.whisper_model.__wrapped__)
+
+
+@pytest.fixture(scope="session")
+def noise_wav(media):
+    """3 s of steady white noise at -45 dBFS RMS: not silent, but no speech in it."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return media.samples("noise.wav", 10 ** (-45 / 20) * rng.standard_normal(3 * 16000))
+
+
+@pytest.fixture(scope="session")
+def silent_wav(media):
+    """2 s of digital silence."""
+    import numpy as np
+
+    return media.samples("silence.wav", np.zeros(2 * 16000))
 
 
 @pytest.fixture(scope="session")

@@ -92,8 +92,8 @@ def transcribe(audio: np.ndarray | str | Path, *, language: str | None = None, s
     is the caller's job. Raises DependencyError without the ``asr`` extra, InputError (AudioError)
     for unusable audio or an unknown language.
     """
-    model = model or whisper_model()
     x = _signal(audio, sr)
+    model = model or whisper_model()
     code = check_language(language, model) if language else None
     pieces, info = model.transcribe(x, language=code, vad_filter=True, word_timestamps=True)
     duration = len(x) / SAMPLE_RATE
