@@ -1,8 +1,9 @@
-"""The main job for transcripts: segments in, one analysis record out (DESIGN.md's shape)."""
+"""The main job for transcripts: segments in, one analysis record out (DESIGN.md's shape).
+Audio and video files: ``analyze_media``, which builds the same record."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from affectkit.core.data import Segment
 from affectkit.core.errors import AffectkitError
@@ -40,20 +41,32 @@ def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel 
                         emotion=emo.label, emotion_scores=emo_scores,
                         sentiment=sent.label, sentiment_scores=sent_scores))
     ends = [s.end for s in segments if s.end is not None]
+    return build_document(source, out, duration=max(ends) if ends else None, modalities=["text"],
+                          models={"text.emotion": model.name, "text.sentiment": model.name})
+
+
+def build_document(source: str, records: list[dict], *, duration: float | None, modalities: list[str],
+                   models: dict[str, str], **extra: object) -> dict:
+    """The analysis record around per-utterance ``records`` (``extra`` keys follow ``models``)."""
+    return {"input": source, "duration": duration, "modalities": modalities,
+            "affectkit_version": _version(), "models": models, **extra,
+            "segments": records, "summary": summary(records), "errors": []}
+
+
+def summary(records: Sequence[dict]) -> dict:
+    """Utterance count, how often each emotion was read, and the most frequent one."""
+    counts = label_counts(r.get("emotion") for r in records)
+    return {"segments": len(records), "emotion_counts": counts,
+            "dominant_emotion": max(counts, key=counts.get) if counts else None}
+
+
+def label_counts(labels: Iterable[str | None]) -> dict[str, int]:
+    """Label -> count, in order of first appearance; None (no reading) is not counted."""
     counts: dict[str, int] = {}
-    for r in out:
-        counts[r["emotion"]] = counts.get(r["emotion"], 0) + 1
-    return {
-        "input": source,
-        "duration": max(ends) if ends else None,
-        "modalities": ["text"],
-        "affectkit_version": _version(),
-        "models": {"text.emotion": model.name, "text.sentiment": model.name},
-        "segments": out,
-        "summary": {"segments": len(out), "emotion_counts": counts,
-                    "dominant_emotion": max(counts, key=counts.get) if counts else None},
-        "errors": [],
-    }
+    for label in labels:
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+    return counts
 
 
 def failed_record(path: str | Path, error: AffectkitError | str) -> dict:

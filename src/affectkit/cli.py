@@ -2,7 +2,7 @@
 
 Exit status (scripts rely on it): 0 all items done; 1 some items failed (each has an
 ``error`` on its own line or record, the rest ran); 2 usage error (bad option, missing
-input, output exists); 3 the bundled model could not be loaded.
+input, output exists); 3 a bundled model, or a dependency it needs, could not be loaded.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ examples:
   affectkit predict voice a.wav b.mp3              emotion from the voice, one JSON line per file
   affectkit analyze examples/interview.srt         per-utterance table
   affectkit analyze talk.vtt --format csv -o talk.csv
+  affectkit analyze talk.wav                       voice + speech-to-text, per utterance
+  affectkit analyze talk.mp4 --transcript talk.srt --format json -o talk.json
 """
 
 
@@ -156,19 +158,70 @@ def cmd_predict_voice(args: argparse.Namespace) -> int:
     return EXIT_ITEM_FAILED if failed else EXIT_OK
 
 
+def _check_analyze_options(args: argparse.Namespace, media: list[str]) -> None:
+    """Usage errors of ``analyze``'s audio options, before any work."""
+    if args.transcript is not None:
+        if len(media) != 1 or len(args.inputs) != 1:
+            raise _Usage("--transcript goes with exactly one audio or video file (and no other input)")
+        if not Path(args.transcript).is_file():
+            raise _Usage(f"no such transcript file: {args.transcript}")
+    if args.language is not None:
+        if not media:
+            raise _Usage("--language is for speech-to-text; no audio or video file was given")
+        if args.no_asr or args.transcript is not None:
+            raise _Usage("--language is for speech-to-text, which --no-asr / --transcript turn off")
+        from affectkit.core.errors import DependencyError, InputError
+        from affectkit.segment.asr import check_language
+
+        try:
+            args.language = check_language(args.language)
+        except DependencyError:
+            pass  # no speech-to-text here: the files fall back to voice-activity segmentation, and say so
+        except InputError as exc:
+            raise _Usage(str(exc)) from None
+
+
+def _analyze_media(path: str, args: argparse.Namespace, head, fmt: str | None) -> dict:
+    """One audio or video file -> its analysis record (says on stderr how it was segmented)."""
+    from affectkit.analyze_media import analyze_utterances, find_utterances
+    from affectkit.io.audio import load_audio
+
+    x, sr = load_audio(path)
+    found = find_utterances(path, x, sr, transcript=args.transcript, transcript_format=fmt,
+                            asr=False if args.no_asr else None, language=args.language)
+    print(f"affectkit: {path}: {found.note}", file=sys.stderr)
+    if found.method == "asr" and found.detail.get("language") != "en":
+        print(f"affectkit: {path}: note: the text model reads English; the text readings of "
+              f"{found.detail.get('language')} speech are unreliable", file=sys.stderr)
+    with _progress(len(found.segments), args.progress, Path(path).name) as update:
+        return analyze_utterances(path, x, sr, found, voice_head=head, progress=update)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from affectkit.analyze import analyze_segments, failed_record
+    from affectkit.analyze_media import is_media
     from affectkit.io.transcripts import read_transcript
     from affectkit.core.errors import InputError
     from affectkit.report.table import render_table
     from affectkit.report.writers import to_csv, to_json
 
+    media = [p for p in args.inputs if is_media(p)]
+    _check_analyze_options(args, media)
     _check_output(args)
-    model = _load_model()
+    # transcripts always need the text model; audio loads it on the first utterance with text
+    model = _load_model() if len(media) < len(args.inputs) else None
+    head = None
+    if media:
+        from affectkit.recognize.voice_affect import bundled_voice_head
+
+        head = bundled_voice_head()
     fmt = None if args.transcript_format == "auto" else args.transcript_format
     docs, failed = [], 0
     for path in args.inputs:
         try:
+            if is_media(path):
+                docs.append(_analyze_media(path, args, head, fmt))
+                continue
             segments = read_transcript(path, fmt)
             with _progress(len(segments), args.progress, Path(path).name) as update:
                 docs.append(analyze_segments(segments, path, model=model, progress=update))
@@ -185,7 +238,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 rows.append({"input": d["input"], "error": "; ".join(d["errors"])})
             rows += [dict(input=d["input"], index=i, **s) for i, s in enumerate(d["segments"])]
         for r in rows:
-            r.pop("text_emotion", None)
+            if "voice_emotion" not in r:  # transcripts: the emotion column is the text reading already
+                r.pop("text_emotion", None)
         out = to_csv(rows)
     else:
         parts = []
@@ -197,8 +251,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             else:
                 parts.append(render_table(d["segments"]))
         out = "".join(parts)
-    _emit(out, args.output, args.force, list(args.inputs))
+    _emit(out, args.output, args.force, list(args.inputs) + ([args.transcript] if args.transcript else []))
+    if failed:
+        print(f"affectkit: {failed} of {len(docs)} inputs failed (see their \"errors\")", file=sys.stderr)
     return EXIT_ITEM_FAILED if failed else EXIT_OK
+
+
+def _media_suffixes() -> frozenset[str]:
+    from affectkit.analyze_media import MEDIA_SUFFIXES
+
+    return MEDIA_SUFFIXES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -259,14 +321,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = sub.add_parser(
         "analyze", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
-        help="per-utterance emotion and sentiment for transcripts (srt, vtt, json, txt)",
-        description="Analyse transcripts utterance by utterance, using each utterance's dialogue context.\n"
-                    "Formats: SRT, WebVTT, JSON (list of {start, end, speaker, text}), plain text (one utterance per line).")
-    analyze.add_argument("inputs", nargs="+", metavar="TRANSCRIPT")
+        help="per-utterance emotion and sentiment for transcripts and audio/video files",
+        description="Analyse transcripts or recordings utterance by utterance.\n\n"
+                    "Transcripts (.srt .vtt .json .txt; other names are sniffed): emotion and sentiment per\n"
+                    "utterance, each read with its dialogue context. Formats: SRT, WebVTT, JSON (list of\n"
+                    "{start, end, speaker, text}), plain text (one utterance per line).\n\n"
+                    "Audio and video (" + " ".join(sorted(s.lstrip(".") for s in _media_suffixes())) + "):\n"
+                    "emotion from the voice, pitch and loudness against the speaker's median, and emotion\n"
+                    "and sentiment from the words. Utterances come from --transcript's timestamps; else\n"
+                    "speech-to-text with word timings (pip install 'affectkit[asr]'); else, or with --no-asr,\n"
+                    "voice-activity segmentation (no text). stderr says which. Utterances under 0.5 s get no\n"
+                    "voice reading (the reason is in the segment's \"errors\").")
+    analyze.add_argument("inputs", nargs="+", metavar="FILE", help="transcripts, audio or video files")
     analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
                          help="output format (default: table on the terminal)")
     analyze.add_argument("--transcript-format", choices=("auto", "srt", "vtt", "json", "txt"), default="auto",
-                         help="input format (default: from the file suffix, else sniffed)")
+                         help="transcript format (default: from the file suffix, else sniffed)")
+    analyze.add_argument("--transcript", metavar="FILE",
+                         help="utterance times, speakers and text for the one audio/video input")
+    analyze.add_argument("--no-asr", action="store_true",
+                         help="no speech-to-text: voice-activity segmentation, voice readings only")
+    analyze.add_argument("--language", metavar="CODE",
+                         help="language for speech-to-text (en, de, fr...; default: detected)")
     common(analyze)
     analyze.set_defaults(func=cmd_analyze)
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help
@@ -274,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from affectkit.core.errors import InputError, ModelError
+    from affectkit.core.errors import DependencyError, InputError, ModelError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -289,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except ModelError as exc:
         print(f"affectkit: model error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except DependencyError as exc:
+        print(f"affectkit: missing dependency: {exc}", file=sys.stderr)
         return EXIT_MODEL
     except InputError as exc:
         print(f"affectkit: error: {exc}", file=sys.stderr)

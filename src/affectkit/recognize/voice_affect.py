@@ -12,13 +12,17 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from affectkit.core.data import Prediction
+from affectkit.core.data import Prediction, Segment
 from affectkit.core.errors import DependencyError, InputError, ModelError
 from affectkit.core.labels import EMOTION
 from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead
 
 CUES = ("pitch_hz", "pitch_range_st", "loudness_db", "syllable_rate", "pause_ratio", "voiced_ratio",
         "jitter", "shimmer_db", "hnr_db")
+# each cue against the same speaker's median over the recording (perceive.voice.RELATIVE)
+RELATIVE_CUES = ("pitch_rel", "pitch_range_rel", "loudness_rel_db", "rate_rel", "pause_rel",
+                 "jitter_rel", "shimmer_rel_db", "hnr_rel_db")
+MIN_SECONDS = 0.5  # the head learned from 2 s clips: shorter utterances give no voice reading
 
 
 def bundled_voice_head(folder: str | Path | None = None) -> VoiceEmotionHead:
@@ -62,9 +66,14 @@ def _round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
     return r
 
 
-def _cue_values(row: Any, digits: int) -> dict[str, float | None]:
+def voice_model_name(head: VoiceEmotionHead) -> str:
+    config = getattr(head, "config_", {})
+    return f"{config.get('name', 'voice.emotion')}@{config.get('version') or config.get('affectkit_version', '0')}"
+
+
+def _cue_values(row: Any, digits: int, names: Sequence[str] = CUES) -> dict[str, float | None]:
     out = {}
-    for c in CUES:
+    for c in names:
         v = float(row[c]) if c in row.index else math.nan
         out[c] = round(v, digits) if math.isfinite(v) else None
     return out
@@ -103,6 +112,36 @@ def voice_records(paths: Sequence[str], *, head: VoiceEmotionHead | None = None,
             raise ModelError(str(exc)) from exc
         except InputError as exc:
             out.append({"path": str(path), "error": str(exc)})
+        if progress:
+            progress(1)
+    return out
+
+
+def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, head: VoiceEmotionHead | None = None,
+                     file: str = "<signal>", digits: int = 4, min_seconds: float = MIN_SECONDS,
+                     progress: Callable[[int], None] | None = None) -> list[tuple[dict | None, str | None]]:
+    """Per utterance of one recording: (``{"label", "scores", "cues"}``, None), or (None, reason)
+    for an utterance shorter than ``min_seconds``, which the head (trained on 2 s clips) cannot
+    read. Cues are the raw CUES and RELATIVE_CUES: each against the median of the same speaker's
+    utterances (``Segment.speaker``; unnamed speakers count as one), so ``pitch_rel = 0.31`` is
+    31% above that speaker's usual pitch. DependencyError without the ``voice`` extra."""
+    from affectkit.perceive.voice import Prosody
+
+    head = head or bundled_voice_head()
+    extractor = input_extractor(head)
+    classes = [str(c) for c in head.classes_]
+    cues = Prosody(sr=sr).extract_signal(x, sr, segments, file=file)
+    out: list[tuple[dict | None, str | None]] = []
+    for i, seg in enumerate(segments):
+        length = float(seg.end) - float(seg.start)
+        if length < min_seconds:
+            out.append((None, f"voice: the utterance is {length:.2f} s long; reading emotion from the voice "
+                              f"needs at least {min_seconds:g} s (the model learned from 2 s clips)"))
+        else:
+            pred = to_prediction(classes, head.predict_proba(extractor.extract_signal(x, sr, [seg], file=file))[0])
+            row = cues.iloc[i]
+            out.append(({"label": pred.label, "scores": _round_scores(pred.scores, digits),
+                         "cues": {**_cue_values(row, digits), **_cue_values(row, digits, RELATIVE_CUES)}}, None))
         if progress:
             progress(1)
     return out

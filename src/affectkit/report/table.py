@@ -20,20 +20,50 @@ def _score(rec: dict, task: str) -> str:
     return f"{label} {p:.2f}" if p is not None else str(label)
 
 
+def _reading(reading: dict | None) -> str:
+    """``label p`` of a modality's reading ({"label", "scores"}), "-" when there is none."""
+    if not reading or not reading.get("label"):
+        return "-"
+    p = (reading.get("scores") or {}).get(reading["label"])
+    return f"{reading['label']} {p:.2f}" if p is not None else str(reading["label"])
+
+
+def _cue(rec: dict, name: str, fmt: str, step: float) -> str:
+    """A voice cue formatted with ``fmt``; values within half a display ``step`` of 0 show as +0."""
+    value = ((rec.get("voice_emotion") or {}).get("cues") or {}).get(name)
+    if value is None:
+        return "-"
+    return fmt.format(0.0 if abs(value) < step / 2 else value)
+
+
+# audio: the voice reading and its cues relative to the speaker's median, then the text reading
+VOICE_COLUMNS = ("voice", "pitch", "loudness", "text_emotion")
+
+
 def render_table(records: Iterable[dict], width: int | None = None) -> str:
+    """One line per utterance. Records with a ``voice_emotion`` (audio) get voice columns: the
+    voice reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's median)
+    and the text reading (``text_emotion``) instead of the one ``emotion`` column."""
     width = width or shutil.get_terminal_size((120, 20)).columns
-    header = ["#", "start", "end", "speaker", "emotion", "sentiment", "text"]
+    records = list(records)
+    audio = any("voice_emotion" in r for r in records)
+    header = ["#", "start", "end", "speaker", *(VOICE_COLUMNS if audio else ("emotion",)), "sentiment", "text"]
     rows = []
     for i, rec in enumerate(records):
         text = rec.get("text") or ""
         if rec.get("error"):
             text = f"ERROR: {rec['error']}"
+        if audio:
+            middle = [_reading(rec.get("voice_emotion")), _cue(rec, "pitch_rel", "{:+.0%}", 0.01),
+                      _cue(rec, "loudness_rel_db", "{:+.1f} dB", 0.1), _reading(rec.get("text_emotion"))]
+        else:
+            middle = [_score(rec, "emotion")]
         rows.append([str(i), _time(rec.get("start")), _time(rec.get("end")), str(rec.get("speaker") or "-")[:14],
-                     _score(rec, "emotion"), _score(rec, "sentiment"), text])
+                     *middle, _score(rec, "sentiment"), text])
     widths = [max([len(header[c])] + [len(r[c]) for r in rows]) for c in range(len(header) - 1)]
     room = max(20, width - sum(widths) - 2 * len(widths))
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths + [0])).rstrip()]
     for r in rows:
         text = r[-1] if len(r[-1]) <= room else r[-1][: room - 1] + "…"
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + text)
+        lines.append(("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + text).rstrip())
     return "\n".join(lines) + "\n"

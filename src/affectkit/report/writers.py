@@ -13,16 +13,29 @@ from typing import Iterable
 from affectkit.core.errors import InputError
 
 SCORE_TASKS = ("emotion", "sentiment")
+MODALITY_READINGS = ("text_emotion", "voice_emotion")
 
 
 def flat_rows(records: Iterable[dict]) -> list[dict]:
-    """One flat dict per segment (scores as ``emotion_<label>`` columns), for CSV and pandas."""
+    """One flat dict per segment, for CSV and pandas: scores as ``emotion_<label>`` columns;
+    per-modality readings as their label (``text_emotion``, ``voice_emotion``), the voice
+    scores as ``voice_<label>`` and its cues by name; a segment's ``errors`` joined by "; ".
+    Word timings stay in the JSON form only."""
     rows = []
     for rec in records:
-        row = {k: v for k, v in rec.items() if not isinstance(v, (dict, list))}
+        row = {k: v for k, v in rec.items() if not isinstance(v, (dict, list)) or k in MODALITY_READINGS}
+        for key in MODALITY_READINGS:
+            if isinstance(rec.get(key), dict):
+                row[key] = rec[key].get("label")
         for task in SCORE_TASKS:
             for label, p in (rec.get(f"{task}_scores") or {}).items():
                 row[f"{task}_{label}"] = p
+        voice = rec.get("voice_emotion") or {}
+        for label, p in (voice.get("scores") or {}).items():
+            row[f"voice_{label}"] = p
+        row.update(voice.get("cues") or {})
+        if isinstance(rec.get("errors"), list):
+            row["errors"] = "; ".join(map(str, rec["errors"]))
         rows.append(row)
     return rows
 

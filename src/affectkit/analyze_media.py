@@ -1,0 +1,156 @@
+"""The main job for audio and video: utterances, then voice (and text) readings per utterance,
+in the same analysis record as ``analyze`` builds for transcripts (DESIGN.md's shape).
+
+Utterances come from, in order of preference: the timestamps of a transcript given with the
+recording; speech-to-text with word timings (the ``asr`` extra); voice-activity segmentation
+(no text then). The record says which, under ``segmentation``.
+
+Until a fusion model exists, an utterance's ``emotion`` is the text reading when it has text
+(the stronger model), else the voice reading; ``modality_weights`` says which one it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from affectkit.analyze import build_document, label_counts
+from affectkit.core.data import Segment
+from affectkit.core.errors import AudioError, DependencyError
+
+if TYPE_CHECKING:
+    from affectkit.recognize.text_model import TextModel
+    from affectkit.recognize.voice_head import VoiceEmotionHead
+
+MEDIA_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac",
+                            ".webm", ".mp4", ".mkv", ".mov", ".avi"})
+
+
+def is_media(path: str | Path) -> bool:
+    """True for an audio or video file name (by suffix); transcripts (srt vtt json txt) are not."""
+    return Path(str(path)).suffix.lower() in MEDIA_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Utterances:
+    """A recording's utterances and how they were found: ``method`` is ``transcript``, ``asr``
+    or ``vad``; ``detail`` goes into the record; ``note`` is one line for the user."""
+
+    segments: list[Segment]
+    method: str
+    detail: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def find_utterances(path: str | Path, x: np.ndarray, sr: int, *, transcript: str | Path | None = None,
+                    transcript_format: str | None = None, asr: bool | None = None,
+                    language: str | None = None) -> Utterances:
+    """Utterances of the decoded recording ``x`` (from ``path``): the ``transcript``'s timed
+    segments if given; else speech-to-text (``asr``: None = when installed, True = required,
+    False = never); else voice-activity segmentation. AudioError when no speech is found."""
+    from affectkit.segment.vad import segments_from_transcript, vad_segments
+
+    duration = len(x) / sr
+    if transcript is not None:
+        from affectkit.io.transcripts import read_transcript
+
+        segments = segments_from_transcript(read_transcript(transcript, transcript_format), duration, str(path))
+        return Utterances(segments, "transcript", {"method": "transcript", "transcript": str(transcript)},
+                          f"{len(segments)} utterances from the timestamps of {transcript}")
+    no_text = "speech-to-text turned off (--no-asr)"
+    if asr is not False:
+        from affectkit.segment.asr import MODEL_NAME, transcribe
+
+        try:
+            heard = transcribe(x, sr=sr, language=language)
+        except DependencyError as exc:
+            if asr:
+                raise
+            no_text = str(exc)
+        else:
+            if not heard.segments:
+                raise AudioError(str(path), f"no speech found: speech-to-text ({MODEL_NAME}) heard no words "
+                                            f"in its {duration:.2f} s")
+            given = "given" if language else f"detected, p={heard.language_probability:.2f}"
+            return Utterances(heard.segments, "asr",
+                              {"method": "asr", "model": MODEL_NAME, "language": heard.language,
+                               "language_probability": heard.language_probability},
+                              f"{len(heard.segments)} utterances from speech-to-text ({MODEL_NAME}, "
+                              f"language {heard.language}, {given})")
+    segments = vad_segments(x, sr)
+    if not segments:
+        raise AudioError(str(path), f"no speech found: voice-activity detection found no utterance in its {duration:.2f} s")
+    return Utterances(segments, "vad", {"method": "vad", "no_text": no_text},
+                      f"{len(segments)} utterances from voice-activity segmentation; no text: {no_text}")
+
+
+def _text_readings(segments: list[Segment], source: str, model: TextModel | None) -> dict[int, tuple]:
+    """Utterance index -> (emotion, sentiment) Predictions, for utterances with text."""
+    from affectkit.recognize.text_affect import read_text
+    from affectkit.recognize.text_model import bundled_text_model
+
+    texted = [i for i, s in enumerate(segments) if s.text.strip()]
+    if not texted:
+        return {}
+    model = model or bundled_text_model()
+    preds = read_text([segments[i].text for i in texted], speakers=[segments[i].speaker for i in texted],
+                      dialogue_ids=[source] * len(texted), model=model)
+    return {i: (preds["emotion"][k], preds["sentiment"][k]) for k, i in enumerate(texted)}
+
+
+def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utterances, *,
+                       text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
+                       progress: Callable[[int], None] | None = None) -> dict:
+    """The analysis record of a decoded recording, one record per utterance with the voice
+    reading and cues, and the text reading where there is text. ``progress(1)`` per utterance."""
+    from affectkit.recognize.text_affect import round_scores
+    from affectkit.recognize.text_model import bundled_text_model
+    from affectkit.recognize.voice_affect import bundled_voice_head, segment_readings, voice_model_name
+
+    source, segments = str(path), utterances.segments
+    head = voice_head or bundled_voice_head()
+    voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress)
+    text = _text_readings(segments, source, text_model)
+    records = []
+    for i, seg in enumerate(segments):
+        reading, why = voice[i]
+        rec = seg.to_dict()
+        emo = sent = None
+        if i in text:
+            emo = {"label": text[i][0].label, "scores": round_scores(text[i][0].scores, 4)}
+            sent = {"label": text[i][1].label, "scores": round_scores(text[i][1].scores, 4)}
+        main, weights = (emo, {"text": 1.0}) if emo else (reading, {"voice": 1.0}) if reading else (None, {})
+        rec.update(text_emotion=emo, voice_emotion=reading,
+                   emotion=main and main["label"], emotion_scores=main and main["scores"], modality_weights=weights,
+                   sentiment=sent and sent["label"], sentiment_scores=sent and sent["scores"],
+                   errors=[why] if why else [])
+        records.append(rec)
+    models = {"voice.emotion": voice_model_name(head)}
+    if text:
+        name = (text_model or bundled_text_model()).name
+        models.update({"text.emotion": name, "text.sentiment": name})
+    if utterances.method == "asr":
+        models["segment.asr"] = utterances.detail["model"]
+    doc = build_document(source, records, duration=round(len(x) / sr, 3),
+                         modalities=(["text"] if text else []) + ["voice"], models=models,
+                         segmentation=utterances.detail)
+    doc["summary"]["voice_emotion_counts"] = label_counts(r["voice_emotion"] and r["voice_emotion"]["label"]
+                                                          for r in records)
+    return doc
+
+
+def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
+                  language: str | None = None, transcript_format: str | None = None,
+                  text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
+                  progress: Callable[[int], None] | None = None) -> dict:
+    """Analysis record for one audio or video file (see ``find_utterances`` for ``transcript``,
+    ``asr`` and ``language``). Raises AffectkitError if the file is unusable or has no speech;
+    use ``affectkit.records_frame`` for a DataFrame."""
+    from affectkit.io.audio import load_audio
+
+    x, sr = load_audio(path)
+    found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
+                            asr=asr, language=language)
+    return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress)
