@@ -133,7 +133,7 @@ def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utt
         models.update({"text.emotion": name, "text.sentiment": name})
     if utterances.method == "asr":
         models["segment.asr"] = utterances.detail["model"]
-    doc = build_document(source, records, duration=round(len(x) / sr, 3),
+    doc = build_document(source, records, duration=len(x) / sr,
                          modalities=(["text"] if text else []) + ["voice"], models=models,
                          segmentation=utterances.detail)
     doc["summary"]["voice_emotion_counts"] = label_counts(r["voice_emotion"] and r["voice_emotion"]["label"]

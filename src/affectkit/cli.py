@@ -16,7 +16,7 @@ from typing import Iterator
 EXIT_OK, EXIT_ITEM_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
 
 EPILOG = """exit status: 0 all done, 1 some items failed (see their "error"), 2 usage error,
-3 the bundled model could not be loaded.
+3 a bundled model, or a dependency it needs, could not be loaded.
 
 examples:
   affectkit predict text notes.txt                 one text per line -> JSON lines

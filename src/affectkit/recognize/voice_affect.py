@@ -67,6 +67,7 @@ def _round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
 
 
 def voice_model_name(head: VoiceEmotionHead) -> str:
+    """``name@version`` of a loaded head, for the analysis record's ``models``."""
     config = getattr(head, "config_", {})
     return f"{config.get('name', 'voice.emotion')}@{config.get('version') or config.get('affectkit_version', '0')}"
 

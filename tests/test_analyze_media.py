@@ -1,0 +1,37 @@
+"""The Python API for recordings: ``affectkit.analyze_audio`` and its DataFrame."""
+import pytest
+
+import affectkit
+from affectkit.analyze_media import is_media
+from affectkit.core.errors import AudioError, DependencyError
+
+
+def test_media_is_told_from_transcripts_by_suffix():
+    assert all(is_media(f"a.{ext}") for ext in "wav flac mp3 ogg m4a opus aac webm mp4 mkv mov avi".split())
+    assert is_media("Talk.MP4") and is_media("/x/y.z/talk.wav")
+    assert not any(is_media(f"a.{ext}") for ext in ("srt", "vtt", "json", "txt", "")) and not is_media("wav")
+
+
+def test_analyze_audio_with_a_transcript_and_records_frame(tmp_path, two_utterances, text_model):
+    srt = tmp_path / "t.srt"
+    srt.write_text("1\n00:00:00,500 --> 00:00:02,500\nI really did not expect to see you here today.\n")
+    doc = affectkit.analyze_audio(two_utterances, transcript=srt, text_model=text_model)
+    assert doc["segmentation"] == {"method": "transcript", "transcript": str(srt)}
+    df = affectkit.records_frame(doc)
+    assert len(df) == 1 and df.loc[0, "start"] == 0.5 and df.loc[0, "end"] == 2.5
+    assert df.loc[0, "text_emotion"] == df.loc[0, "emotion"] and df.loc[0, "voice_emotion"] in affectkit.EMOTION.labels
+    assert {"voice_joy", "voice_boredom", "pitch_rel", "loudness_rel_db", "sentiment_positive", "errors"} <= set(df.columns)
+    assert doc["summary"]["voice_emotion_counts"] == {df.loc[0, "voice_emotion"]: 1}
+
+
+def test_analyze_audio_without_the_extra(no_asr_extra, two_utterances):
+    with pytest.raises(DependencyError, match=r"affectkit\[asr\]"):
+        affectkit.analyze_audio(two_utterances, asr=True)
+    doc = affectkit.analyze_audio(two_utterances)          # asr=None: when installed, else VAD
+    assert doc["segmentation"]["method"] == "vad" and len(doc["segments"]) == 2
+    assert all(s["text"] == "" and s["modality_weights"] == {"voice": 1.0} for s in doc["segments"])
+
+
+def test_analyze_audio_on_silence_raises(silent_wav):
+    with pytest.raises(AudioError, match="silent"):
+        affectkit.analyze_audio(silent_wav, asr=False)
