@@ -89,6 +89,7 @@ def test_no_asr_segments_by_voice_activity(capsys, monkeypatch, tmp_path, two_ut
     assert set(df["voice_emotion"]) <= set(EMOTION.labels) and (df["emotion"] == df["voice_emotion"]).all()
     assert df[[f"voice_{l}" for l in sorted(VOICE_LABELS)]].sum(axis=1).to_numpy() == pytest.approx(1.0, abs=1e-6)
     assert {"pitch_hz", "pitch_rel", "loudness_rel_db", "syllable_rate"} <= set(df.columns)
+    assert not {"sentiment_scores", "emotion_scores", "words", "modality_weights"} & set(df.columns)
     assert (df["start"].diff().dropna() > 0).all() and (df["end"] > df["start"]).all()
 
 

@@ -23,7 +23,8 @@ def flat_rows(records: Iterable[dict]) -> list[dict]:
     Word timings stay in the JSON form only."""
     rows = []
     for rec in records:
-        row = {k: v for k, v in rec.items() if not isinstance(v, (dict, list)) or k in MODALITY_READINGS}
+        row = {k: v for k, v in rec.items()
+               if k in MODALITY_READINGS or not (isinstance(v, (dict, list)) or k.endswith("_scores"))}
         for key in MODALITY_READINGS:
             if isinstance(rec.get(key), dict):
                 row[key] = rec[key].get("label")
