@@ -4,10 +4,10 @@
     python bench/train_voice.py                       # full recipe -> src/affectkit/weights/voice
     python bench/train_voice.py --debug --out /tmp/v  # a handful of files, end to end, in seconds (a test)
 
-Features: ``voice.emotion_input`` (each file trimmed and peak-normalised, then openSMILE
-ComParE_2016 + eGeMAPSv02 functionals + log-mel band statistics), cached in FeatureCache.
-Head: VoiceEmotionHead (standardise with the training statistics, clip, multinomial logistic
-regression). Before the final fit on all 10 speakers it scores the same recipe by EmoDB
+Features: ``voice.emotion_input`` (each file trimmed and peak-normalised, then the mean and
+standard deviation over time of Whisper-base encoder layers 0-3, ``voice.whisper``), cached in
+FeatureCache. Head: VoiceEmotionHead (standardise with the training statistics, clip, one
+multinomial logistic regression per encoder layer, log-probabilities averaged). Before the final fit on all 10 speakers it scores the same recipe by EmoDB
 leave-one-speaker-out under the strict protocol, for the model card.
 Writes config.json + head.npz + MODEL_CARD.md into --out, and bench/results/voice_train.json
 (not in --debug).
@@ -35,7 +35,8 @@ from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import loso  # noqa: E402
 from affectkit.recognize.voice_affect import label_order  # noqa: E402
 from affectkit.recognize.voice_head import WEIGHTS_DIR  # noqa: E402
-from affectkit.recognize.voice_train import BLOCKS, HEAD_PARAMS, SEED, emodb_matrix, make_extractor, make_head  # noqa: E402
+from affectkit.recognize.voice_train import (BLOCKS, HEAD_PARAMS, SEED, WHISPER_LAYERS, emodb_matrix,  # noqa: E402
+                                             make_extractor, make_head)
 
 CARD = """# Speech-emotion head (voice.emotion) {version}
 
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=SEED, trim_db=extractor.trim_db, n_features=X.shape[1],
         blocks="; ".join({"compare": "openSMILE ComParE_2016 functionals (6,373)",
                           "egemaps": "openSMILE eGeMAPSv02 functionals (88)",
-                          "logmel": "log-mel statistics (40 bands x 7: mean, std, p10, p50, p90, mean and std of the absolute frame-to-frame change)"}[b]
+                          "logmel": "log-mel statistics (40 bands x 7: mean, std, p10, p50, p90, mean and std of the absolute frame-to-frame change)",
+                          "whisper": f"Whisper-base encoder (the `voice` extra's weights, our PyTorch forward pass) layers {list(WHISPER_LAYERS)}: mean and std over time of each layer's 512 states"}[b]
                          for b in BLOCKS),
         clip=HEAD_PARAMS["clip"], C=HEAD_PARAMS["C"], class_weight=HEAD_PARAMS["class_weight"],
         groups="" if n_models == 1 else f"; {n_models} models, one per block group {HEAD_PARAMS['blocks']}, log-probabilities averaged",

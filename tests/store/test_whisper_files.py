@@ -20,7 +20,7 @@ def parts():
 
 
 def test_joins_once_into_the_cache(parts, tmp_path, monkeypatch):
-    monkeypatch.setenv("AFFECTKIT_CACHE", str(tmp_path))
+    monkeypatch.setenv("AFFECTKIT_MODELS", str(tmp_path))
     size = sum(p.stat().st_size for p in parts)
     folder = whisper_model_dir()
     model = folder / "model.bin"

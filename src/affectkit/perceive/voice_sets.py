@@ -19,6 +19,7 @@ from affectkit.io.audio import SAMPLE_RATE
 from affectkit.perceive.registry import EXTRACTORS
 from affectkit.perceive.voice import (EGeMAPS, OpenSmileFunctionals, _smile, _spans, _VoiceExtractor,
                                       feature_index, per_span)
+from affectkit.perceive.voice_whisper import WhisperLayers
 from affectkit.segment.vad import FLOOR_DB, frame_db
 
 TRIM_DB = 60.0      # frames this far below the loudest frame, at either end, are trimmed
@@ -118,7 +119,7 @@ class LogMelStats(_VoiceExtractor):
         return pd.DataFrame(values, index=feature_index(file, spans), columns=cols)
 
 
-BLOCKS = {"compare": ComParE, "egemaps": EGeMAPS, "logmel": LogMelStats}
+BLOCKS = {"compare": ComParE, "egemaps": EGeMAPS, "logmel": LogMelStats, "whisper": WhisperLayers}
 
 
 @EXTRACTORS.register("voice.emotion_input")
@@ -131,13 +132,22 @@ class EmotionInput(_VoiceExtractor):
     version = "1"
 
     def __init__(self, sr: int = SAMPLE_RATE, blocks: tuple[str, ...] = ("compare", "egemaps", "logmel"),
-                 trim_db: float = TRIM_DB) -> None:
+                 trim_db: float = TRIM_DB, whisper_layers: tuple[int, ...] = (0, 1, 2, 3)) -> None:
         self.sr = sr
         self.blocks = tuple(blocks)
         self.trim_db = trim_db
+        self.whisper_layers = tuple(int(l) for l in whisper_layers)
 
     def get_params(self) -> dict[str, Any]:
-        return {"sr": self.sr, "blocks": list(self.blocks), "trim_db": self.trim_db}
+        params = {"sr": self.sr, "blocks": list(self.blocks), "trim_db": self.trim_db}
+        if "whisper" in self.blocks:
+            params["whisper_layers"] = list(self.whisper_layers)
+        return params
+
+    def _block(self, name: str):
+        if name == "whisper":
+            return WhisperLayers(sr=self.sr, layers=self.whisper_layers)
+        return BLOCKS[name](sr=self.sr)
 
     def extract_signal(self, x: np.ndarray, sr: int, segments: Sequence[Segment] | None = None,
                        file: str = "<signal>") -> pd.DataFrame:
@@ -148,7 +158,7 @@ class EmotionInput(_VoiceExtractor):
         rows = []
         for a, b in spans:
             part = prepare_signal(x[int(round(a * sr)): int(round(b * sr))], sr, self.trim_db)
-            rows.append(np.concatenate([BLOCKS[name](sr=sr).extract_signal(part, sr, None, file=file)
+            rows.append(np.concatenate([self._block(name).extract_signal(part, sr, None, file=file)
                                         .to_numpy(dtype=np.float32)[0] for name in self.blocks]))
         return pd.DataFrame(np.asarray(rows, dtype=np.float32), index=feature_index(file, spans),
                             columns=self.columns())
@@ -157,8 +167,8 @@ class EmotionInput(_VoiceExtractor):
         """Column names, ``block:feature``, in order."""
         out = []
         for name in self.blocks:
-            if name == "logmel":
-                names = LogMelStats(sr=self.sr).columns()
+            if name in ("logmel", "whisper"):
+                names = self._block(name).columns()
             else:
                 names = list(_smile(ComParE.feature_set if name == "compare" else EGeMAPS.feature_set).feature_names)
             out += [f"{name}:{c}" for c in names]

@@ -54,8 +54,9 @@ class VoiceEmotionHead(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : inverse L2 strength of each logistic regression (small: thousands of features, ~500 rows).
-    blocks : groups of column prefixes (``"compare"``, ``"egemaps"``, ``"logmel"``), one model per
-        group; None means one model on every column. Needs DataFrame input with ``block:`` names.
+    blocks : groups of column-name prefixes (``"compare"``, ``"whisper:l0"``...: a column belongs to
+        a group when its name starts with one of them followed by ``:``), one model per group;
+        None means one model on every column. Needs DataFrame input with ``block:`` names.
     clip : standardised values are clipped to [-clip, clip] (robust to outliers in new audio).
     class_weight : passed to LogisticRegression ("balanced" equalises the classes' weight).
     max_iter, tol : solver limits.
@@ -74,10 +75,9 @@ class VoiceEmotionHead(ClassifierMixin, BaseEstimator):
     def _groups(self, columns: Sequence[str]) -> list[np.ndarray]:
         if self.blocks is None:
             return [np.arange(len(columns))]
-        prefixes = [str(c).split(":", 1)[0] for c in columns]
         out = []
         for group in self.blocks:
-            idx = np.flatnonzero([p in set(group) for p in prefixes])
+            idx = np.flatnonzero([any(str(c).startswith(f"{p}:") for p in group) for c in columns])
             if len(idx) == 0:
                 raise ValueError(f"no columns for feature block(s) {list(group)}; columns need 'block:' prefixes")
             out.append(idx)

