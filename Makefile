@@ -24,9 +24,12 @@ test: setup
 bench: setup
 	$(PY) bench/text_benchmarks.py
 	$(PY) bench/text_throughput.py
+	$(PY) bench/emodb_benchmark.py
 
 train: setup
 	$(PY) bench/train_text.py
+	$(PY) bench/train_carer.py
+	$(PY) bench/train_voice.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

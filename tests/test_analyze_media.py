@@ -35,3 +35,25 @@ def test_analyze_audio_without_the_extra(no_asr_extra, two_utterances):
 def test_analyze_audio_on_silence_raises(silent_wav):
     with pytest.raises(AudioError, match="silent"):
         affectkit.analyze_audio(silent_wav, asr=False)
+
+
+def test_a_second_run_reads_speech_to_text_and_features_back(tmp_path, whisper, text_model, two_utterances,
+                                                             monkeypatch):
+    from affectkit.segment import asr
+    from affectkit.store.cache import FeatureCache
+
+    cache = FeatureCache(tmp_path / "cache")
+    first = affectkit.analyze_audio(two_utterances, text_model=text_model, cache=cache)
+    assert first["segmentation"]["method"] == "asr"
+    stored = {p.parent.parent.name for p in (tmp_path / "cache" / "features").rglob("*.npz")}
+    assert stored == {"segment.asr", "voice.emotion_input", "voice.prosody"}
+
+    def fail(*a, **k):
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(asr, "transcribe", fail)
+    from affectkit.perceive.voice_sets import EmotionInput
+    monkeypatch.setattr(EmotionInput, "extract_signal", fail)
+    second = affectkit.analyze_audio(two_utterances, text_model=text_model, cache=cache)
+    assert second["segments"] == first["segments"]                # words, times, readings: all the same
+    assert len(first["segments"][0]["words"]) >= 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Utterances:
 
 def find_utterances(path: str | Path, x: np.ndarray, sr: int, *, transcript: str | Path | None = None,
                     transcript_format: str | None = None, asr: bool | None = None,
-                    language: str | None = None) -> Utterances:
+                    language: str | None = None, cache: Any = None) -> Utterances:
     """Utterances of the decoded recording ``x`` (from ``path``): the ``transcript``'s timed
     segments if given; else speech-to-text (``asr``: None = when installed, True = required,
     False = never); else voice-activity segmentation. AudioError when no speech is found."""
@@ -61,10 +61,10 @@ def find_utterances(path: str | Path, x: np.ndarray, sr: int, *, transcript: str
                           f"{len(segments)} utterances from the timestamps of {transcript}")
     no_text = "speech-to-text turned off (--no-asr)"
     if asr is not False:
-        from affectkit.segment.asr import MODEL_NAME, transcribe
+        from affectkit.segment.asr import MODEL_NAME, transcribe_cached
 
         try:
-            heard = transcribe(x, sr=sr, language=language)
+            heard = transcribe_cached(path, x, sr=sr, language=language, cache=cache)
         except DependencyError as exc:
             if asr:
                 raise
@@ -102,16 +102,17 @@ def _text_readings(segments: list[Segment], source: str, model: TextModel | None
 
 def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utterances, *,
                        text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
-                       progress: Callable[[int], None] | None = None) -> dict:
+                       progress: Callable[[int], None] | None = None, cache: Any = None) -> dict:
     """The analysis record of a decoded recording, one record per utterance with the voice
-    reading and cues, and the text reading where there is text. ``progress(1)`` per utterance."""
+    reading and cues, and the text reading where there is text. ``progress(1)`` per utterance.
+    ``cache``: a FeatureCache for the voice features (None: computed afresh)."""
     from affectkit.recognize.text_affect import round_scores
     from affectkit.recognize.text_model import bundled_text_model
     from affectkit.recognize.voice_affect import bundled_voice_head, segment_readings, voice_model_name
 
     source, segments = str(path), utterances.segments
     head = voice_head or bundled_voice_head()
-    voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress)
+    voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress, cache=cache)
     text = _text_readings(segments, source, text_model)
     records = []
     for i, seg in enumerate(segments):
@@ -144,13 +145,15 @@ def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utt
 def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
                   language: str | None = None, transcript_format: str | None = None,
                   text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
-                  progress: Callable[[int], None] | None = None) -> dict:
+                  progress: Callable[[int], None] | None = None, cache: Any = None) -> dict:
     """Analysis record for one audio or video file (see ``find_utterances`` for ``transcript``,
     ``asr`` and ``language``). Raises AffectkitError if the file is unusable or has no speech;
-    use ``affectkit.records_frame`` for a DataFrame."""
+    use ``affectkit.records_frame`` for a DataFrame. ``cache``: a FeatureCache, so that a
+    second run over the same content reads speech-to-text and features back."""
     from affectkit.io.audio import load_audio
 
     x, sr = load_audio(path)
     found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
-                            asr=asr, language=language)
-    return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress)
+                            asr=asr, language=language, cache=cache)
+    return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
+                              cache=cache)

@@ -186,15 +186,18 @@ def _analyze_media(path: str, args: argparse.Namespace, head, fmt: str | None) -
     from affectkit.analyze_media import analyze_utterances, find_utterances
     from affectkit.io.audio import load_audio
 
+    from affectkit.store.cache import FeatureCache
+
+    cache = None if args.no_cache else FeatureCache()
     x, sr = load_audio(path)
     found = find_utterances(path, x, sr, transcript=args.transcript, transcript_format=fmt,
-                            asr=False if args.no_asr else None, language=args.language)
+                            asr=False if args.no_asr else None, language=args.language, cache=cache)
     print(f"affectkit: {path}: {found.note}", file=sys.stderr)
     if found.method == "asr" and found.detail.get("language") != "en":
         print(f"affectkit: {path}: note: the text model reads English; the text readings of "
               f"{found.detail.get('language')} speech are unreliable", file=sys.stderr)
     with _progress(len(found.segments), args.progress, Path(path).name) as update:
-        return analyze_utterances(path, x, sr, found, voice_head=head, progress=update)
+        return analyze_utterances(path, x, sr, found, voice_head=head, progress=update, cache=cache)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -331,7 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "and sentiment from the words. Utterances come from --transcript's timestamps; else\n"
                     "speech-to-text with word timings (pip install 'affectkit[asr]'); else, or with --no-asr,\n"
                     "voice-activity segmentation (no text). stderr says which. Utterances under 0.5 s get no\n"
-                    "voice reading (the reason is in the segment's \"errors\").")
+                    "voice reading (the reason is in the segment's \"errors\"). Speech-to-text and voice\n"
+                    "features are cached in $AFFECTKIT_CACHE (default ~/.cache/affectkit) unless --no-cache:\n"
+                    "a second run over the same recording is quick.")
     analyze.add_argument("inputs", nargs="+", metavar="FILE", help="transcripts, audio or video files")
     analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
                          help="output format (default: table on the terminal)")
@@ -343,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="no speech-to-text: voice-activity segmentation, voice readings only")
     analyze.add_argument("--language", metavar="CODE",
                          help="language for speech-to-text (en, de, fr...; default: detected)")
+    analyze.add_argument("--no-cache", action="store_true",
+                         help="for recordings: do not read or write the speech-to-text and feature cache")
     common(analyze)
     analyze.set_defaults(func=cmd_analyze)
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help

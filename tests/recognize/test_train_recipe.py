@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from affectkit.core.errors import ModelError
 from affectkit.recognize.text_model import TextModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,27 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     p = model.predict_proba(["what a day"], "goemotions")
     assert p.shape == (1, 28) and np.all((p > 0) & (p < 1))
     assert model.predict_proba(["what a day"], "carer").sum() == pytest.approx(1.0, abs=1e-5)
+
+    # the CARER specialist builds on that model: it answers `carer`, nothing else changes
+    texts = ["what a day", "i feel so alone tonight", "this makes me furious"]
+    before = model.predict_tasks(texts, ("emotion", "carer"))
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_carer.py"), "--debug", "--out", str(out)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["specialists"] == {"carer": "carer"} and 0.0 <= meta["blend"]["carer"] <= 1.0
+    assert (out / "carer" / "MODEL_CARD.md").is_file()
+    model = TextModel.load(out)
+    after = model.predict_tasks(texts, ("emotion", "carer"))
+    assert np.allclose(after["emotion"], before["emotion"], atol=1e-6)
+    assert not np.allclose(after["carer"], before["carer"], atol=1e-4)
+    assert np.allclose(after["carer"].sum(1), 1.0, atol=1e-5)
+    assert np.allclose(model.predict_proba(texts, "carer"), after["carer"], atol=1e-6)
+    (out / "carer" / "weights.safetensors").unlink()
+    broken = TextModel.load(out)
+    assert broken.predict_proba(texts, "emotion").shape == (3, 7)  # the shared heads still work
+    with pytest.raises(ModelError, match="carer"):
+        broken.predict_proba(texts, "carer")
 
 
 def test_debug_refuses_to_replace_the_bundled_model():

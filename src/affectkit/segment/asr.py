@@ -103,3 +103,38 @@ def transcribe(audio: np.ndarray | str | Path, *, language: str | None = None, s
         if seg is not None:
             segments.append(seg)
     return Transcription(segments, info.language, round(float(info.language_probability), 4), duration)
+
+
+CACHE_NAME, CACHE_VERSION = "segment.asr", "1"
+
+
+def transcribe_cached(path: str | Path, x: np.ndarray, *, language: str | None = None, cache: Any = None,
+                      sr: int = SAMPLE_RATE) -> Transcription:
+    """``transcribe(x)`` for the decoded ``path``, read back from a FeatureCache when this file's
+    content was transcribed before with the same model and language (a second run is instant)."""
+    if cache is None:
+        return transcribe(x, language=language, sr=sr)
+    import json
+
+    import pandas as pd
+
+    from affectkit.store.cache import file_sha256
+
+    key = cache.key(file_sha256(path), CACHE_NAME, f"{MODEL_NAME}@{CACHE_VERSION}", {"language": language})
+    df = cache.load(CACHE_NAME, key)
+    if df is not None and len(df):
+        segments = [Segment(str(r.text), float(r.start), float(r.end), None, i,
+                            tuple(Word(*w) for w in json.loads(str(r.words))))
+                    for i, r in enumerate(df.itertuples(index=False))]
+        first = df.iloc[0]
+        return Transcription(segments, str(first.language), float(first.language_probability), float(first.duration))
+    heard = transcribe(x, language=language, sr=sr)
+    if heard.segments:  # "no speech" is not stored: the caller reports it as an error anyway
+        cache.save(CACHE_NAME, key, pd.DataFrame({
+            "text": [sg.text for sg in heard.segments], "start": [sg.start for sg in heard.segments],
+            "end": [sg.end for sg in heard.segments],
+            "words": [json.dumps([[w.text, w.start, w.end, w.probability] for w in sg.words]) for sg in heard.segments],
+            "language": heard.language, "language_probability": heard.language_probability,
+            "duration": heard.duration}))
+    return heard
+
