@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(VENV)/bin/affectkit analyze examples/interview.srt
+	$(VENV)/bin/affectkit analyze examples/talk.flac
 	echo "I can't believe it, we actually won!" | $(VENV)/bin/affectkit predict text -
 
 test: setup
