@@ -126,15 +126,17 @@ def whisper(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def models_folder(tmp_path_factory):
-    """Whisper-base is joined into a session folder ($AFFECTKIT_MODELS), never the user's ~/.cache."""
-    folder = tmp_path_factory.mktemp("models")
-    old = os.environ.get("AFFECTKIT_MODELS")
-    os.environ["AFFECTKIT_MODELS"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("AFFECTKIT_MODELS", None)
-    else:
-        os.environ["AFFECTKIT_MODELS"] = old
+    """Whisper-base is joined into a session folder ($AFFECTKIT_MODELS) and features are cached
+    in another ($AFFECTKIT_CACHE): tests never write to the user's ~/.cache."""
+    folders = {name: tmp_path_factory.mktemp(name.lower()) for name in ("AFFECTKIT_MODELS", "AFFECTKIT_CACHE")}
+    old = {name: os.environ.get(name) for name in folders}
+    os.environ.update({name: str(f) for name, f in folders.items()})
+    yield folders["AFFECTKIT_MODELS"]
+    for name, value in old.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

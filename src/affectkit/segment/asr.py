@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.core.data import Segment, Word
-from affectkit.core.errors import InputError
+from affectkit.core.errors import DependencyError, InputError
 from affectkit.io.audio import SAMPLE_RATE, load_audio
 
 MODEL_NAME = "whisper-base"
@@ -114,6 +114,10 @@ def transcribe_cached(path: str | Path, x: np.ndarray, *, language: str | None =
     content was transcribed before with the same model and language (a second run is instant)."""
     if cache is None:
         return transcribe(x, language=language, sr=sr)
+    try:  # without the extra there is no speech-to-text, cached or not: behave the same either way
+        import faster_whisper  # noqa: F401
+    except ImportError as exc:
+        raise DependencyError("speech-to-text needs faster-whisper; install it with: pip install 'affectkit[asr]'") from exc
     import json
 
     import pandas as pd
