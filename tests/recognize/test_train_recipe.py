@@ -38,7 +38,7 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert r.returncode == 0, r.stderr[-2000:]
     meta = json.loads((out / "config.json").read_text())
     assert meta["specialists"] == {"carer": "carer"} and 0.0 <= meta["blend"]["carer"] <= 1.0
-    assert (out / "carer" / "MODEL_CARD.md").is_file()
+    assert (out / "carer" / "MODEL_CARD.md").is_file() and "## CARER specialist" in (out / "MODEL_CARD.md").read_text()
     model = TextModel.load(out)
     after = model.predict_tasks(texts, ("emotion", "carer"))
     assert np.allclose(after["emotion"], before["emotion"], atol=1e-6)

@@ -36,6 +36,10 @@ class TextModel:
         # with w = meta["blend"][task] chosen on dev data. Loaded on first use (scikit-learn
         # and the vocabularies cost start-up time that emotion/sentiment never need).
         self._lexical = None if lexical is None else dict(lexical)
+        # task -> TextModel in a subfolder (meta["specialists"][task]) whose network replaces
+        # this one's for that task: a dataset-specific label space (CARER's) can get its own
+        # adapter without touching the shared emotion/sentiment heads. Loaded on first use.
+        self._specialists: dict[str, "TextModel"] = {}
 
     @property
     def lexical(self) -> dict:
@@ -58,6 +62,18 @@ class TextModel:
                 raise ModelError(f"text model in {self.folder}: lexical head for {task!r} is missing "
                                  f"or unreadable: {exc}") from exc
         return heads
+
+    def specialist(self, task: str) -> "TextModel | None":
+        """The model that answers ``task`` in place of this network, if the config names one."""
+        sub = self.meta.get("specialists", {}).get(task)
+        if sub is None:
+            return None
+        if task not in self._specialists:
+            model = TextModel.load(Path(self.folder) / sub)
+            if task not in model.tasks() or model.tasks()[task] != self.tasks().get(task):
+                raise ModelError(f"text model in {self.folder}: specialist {sub!r} has no matching {task!r} head")
+            self._specialists[task] = model
+        return self._specialists[task]
 
     @property
     def name(self) -> str:
@@ -142,20 +158,26 @@ class TextModel:
         for i, t in enumerate(texts):
             if not isinstance(t, str) or not t.strip():
                 raise InputError(f"text {i} is empty" if isinstance(t, str) else f"text {i} is not a string")
-        pairs = contextual_pairs(texts, speakers, dialogue_ids, self.net.config.max_context)
-        logits = {t: np.zeros((len(texts), len(known[t])), dtype=np.float32) for t in tasks}
+        special = {t: self.specialist(t) for t in tasks if t in self.meta.get("specialists", {})}
+        own = [t for t in tasks if t not in special]
+        pairs = contextual_pairs(texts, speakers, dialogue_ids, self.net.config.max_context) if own else []
+        logits = {t: np.zeros((len(texts), len(known[t])), dtype=np.float32) for t in own}
         order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         with torch.inference_mode():
             for s in range(0, len(order), batch_size):
                 idx = order[s:s + batch_size]
                 enc = self.net.tokenize([pairs[i] for i in idx])
                 out = self.net(**enc)
-                for t in tasks:
+                for t in own:
                     logits[t][idx] = out[t].numpy()
                 if progress:
                     progress(len(idx))
         multilabel = {t.name: t.multilabel for t in self.net.config.tasks}
         probs = {t: _sigmoid(x) if multilabel[t] else _softmax(x) for t, x in logits.items()}
+        for t, model in special.items():
+            probs[t] = model.predict_tasks(texts, (t,), speakers, dialogue_ids, batch_size,
+                                           None if own else progress)[t]
+        probs = {t: probs[t] for t in tasks}
         for t in probs:
             if t in self.meta.get("blend", {}):
                 w = float(self.meta["blend"][t])
