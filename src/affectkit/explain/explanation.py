@@ -16,8 +16,10 @@ NOTHING = {"text": "no single word stands out", "voice": "no cue stands out from
 QUOTED = frozenset({"text"})  # modalities whose cues are the speaker's own words
 
 
-def _cues(modality: str, cues: Sequence[str]) -> str:
+def _cues(modality: str, label: str, cues: Sequence[str]) -> str:
     if not cues:
+        if label == "neutral" and modality in QUOTED:
+            return "no emotion words"
         return NOTHING.get(modality, "no cue stands out")
     return ", ".join(f"'{c}'" for c in cues) if modality in QUOTED else ", ".join(cues)
 
@@ -34,7 +36,7 @@ def explain_utterance(fused: Fused | None, cues: Mapping[str, Sequence[str]],
             reading = fused.readings[modality]
             label = max(reading, key=reading.get)
             head = f"{modality} ({label})" if alone else f"{modality} ({label}, {share:.0%})"
-            parts.append(f"{head}: {_cues(modality, cues.get(modality, ()))}")
+            parts.append(f"{head}: {_cues(modality, label, cues.get(modality, ()))}")
         if fused.conflicts:
             parts.append("conflict: " + "; ".join(fused.conflicts))
     for modality, why in (unread or {}).items():

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
     from affectkit.recognize.text_model import TextModel
 
 MAX_VARIANTS = 40
-MIN_DROP = 0.05  # a word must lower the label's probability by at least this much to be named
+# A word is named when leaving it out lowers the label's log-odds by at least MIN_DROP, and by
+# at least RELATIVE times the strongest word's drop. Log-odds, not probability: a reading at
+# 0.97 barely moves in probability when one of two joyful words goes, but it does in log-odds.
+MIN_DROP = 0.2
+RELATIVE = 1 / 3
 TOP = 3
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 
@@ -49,10 +53,16 @@ def _pair_probs(model: TextModel, pairs: list[tuple[str, str]], task: str, batch
     return out
 
 
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p) - np.log1p(-p)
+
+
 def _phrases(words: list[str], runs: list[range], drops: np.ndarray, top: int, min_drop: float) -> list[str]:
-    """The ``top`` runs with the largest drops (at least ``min_drop``), adjacent ones joined,
-    in the order they are said, with their outer punctuation trimmed."""
-    best = [k for k in np.argsort(-drops, kind="stable")[:top] if drops[k] >= min_drop]
+    """The ``top`` runs with the largest drops (at least ``min_drop`` and RELATIVE of the
+    largest), adjacent ones joined, in the order they are said, outer punctuation trimmed."""
+    floor = max(min_drop, RELATIVE * float(drops.max(initial=0.0)))
+    best = [k for k in np.argsort(-drops, kind="stable")[:top] if drops[k] >= floor]
     phrases, last = [], None
     for k in sorted(best):
         text = " ".join(words[i] for i in runs[k])
@@ -100,6 +110,6 @@ def key_phrases(model: TextModel, texts: Sequence[str], labels: Sequence[str | N
         return out
     probs = _pair_probs(model, batch, task)
     for i, words, runs, col, start in jobs:
-        drops = probs[start, col] - probs[start + 1:start + 1 + len(runs), col]
+        drops = _log_odds(probs[start, col]) - _log_odds(probs[start + 1:start + 1 + len(runs), col])
         out[i] = _phrases(words, runs, drops, top, min_drop)
     return out
