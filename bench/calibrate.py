@@ -49,17 +49,17 @@ WEIGHTS_NOTE = (
     "A prior, not fitted: ../shared/data holds no recording labelled for both text and voice, so "
     "the weights cannot be learned or checked on paired data here. The text head was trained and "
     "calibrated on English conversation (MELD); the voice head on 10 German actors' acted speech "
-    "(EmoDB), so on any other speech it is out of its domain, and in the multimodal MELD "
-    "literature audio-only models score well below text-only ones. Hence text counts twice as "
-    "much as voice. Each head's strength per utterance comes from its calibrated confidence.")
+    "(EmoDB), so on any other speech it is out of its domain; and published MELD results put "
+    "audio-only models below text-only ones. Hence text counts twice as much as voice. Each "
+    "head's strength per utterance comes from its calibrated confidence.")
 # Conflict: two modalities' top labels differ and their distributions are this far apart
 # (Jensen-Shannon divergence in bits, 0..1), or one reads clearly positive and another clearly
 # negative (valence = P(positive) - P(negative), each beyond +-VALENCE).
 CONFLICT = {"jsd_bits": 0.35, "valence": 0.35}
-CONFLICT_NOTE = ("Thresholds chosen by hand, not fitted (no paired data): JSD 0.35 bits is reached "
-                 "when two heads put most of their mass on different labels (e.g. 0.7 vs 0.7 on two "
-                 "labels gives 0.45) and not when they rank the same labels differently (0.4/0.3 vs "
-                 "0.3/0.4 gives 0.01).")
+CONFLICT_NOTE = ("Chosen by hand, not fitted (no paired data). JSD 0.35 bits is reached when two heads "
+                 "each put 0.6 on different labels (the rest spread evenly over the 7: 0.35; 0.7 each: "
+                 "0.48; 0.5 each: 0.24), not when they rank the same two labels the other way round "
+                 "(0.4/0.3 against 0.3/0.4: 0.01). Valence 0.35: e.g. positive 0.6 and negative 0.25.")
 
 
 def scores(probs: np.ndarray, y: np.ndarray) -> dict:
@@ -136,6 +136,76 @@ def calibrate_voice(limit: int | None) -> dict:
 
 HEADS = {"text": calibrate_text, "voice": calibrate_voice}
 
+CARD = """# Late fusion of the emotion heads ({name}@{version})
+
+How `affectkit analyze` turns each modality's emotion reading into one answer per utterance
+(`recognize/fusion.py`; settings in `calibration.json`, written by `{command}`).
+
+1. **Calibrate** each head by temperature scaling: p -> softmax(log p / T), one T per head, fit by
+   minimising the negative log-likelihood on held-out data. The label never changes, only the
+   confidence.
+2. **Map to the 7 canonical emotions.** Mass on a head's extra labels (the voice head's EmoDB
+   `boredom`) is an abstention: the head's scores are renormalised over its canonical labels and
+   its weight is multiplied by (1 - that mass). A canonical label a head cannot express (the voice
+   head has no `surprise`) is an abstention too: for that label the head takes the consensus of
+   the heads that can express it, so it neither confirms nor denies a surprise the words show.
+3. **Weighted mean** of the calibrated distributions (a linear opinion pool), renormalised over the
+   modalities present: a missing or unusable modality is left out, never guessed.
+   `modality_weights` in the record is each modality's share after that renormalisation.
+4. **Conflict** when two modalities' top labels differ and the Jensen-Shannon divergence of their
+   distributions is at least {jsd} bits, or one reads positive and the other negative (valence
+   P(joy) - P(anger, disgust, fear, sadness), or positive - negative sentiment for the text,
+   beyond +-{valence}).
+
+## Calibration (T per head)
+
+| head | model | held-out data for T | T | NLL before -> after | ECE (15 bins) before -> after |
+|---|---|---|---|---|---|
+{rows}
+
+ECE: expected calibration error of the top label, 15 equal-width confidence bins (Guo et al., 2017).
+
+## Weights (prior, relative; renormalised over the modalities present)
+
+{weights}
+
+{weights_note}
+
+Conflict thresholds: {conflict_note}
+
+## Limits
+
+- The voice head's T was fit on EmoDB (German, acted, 10 speakers, 2 s clips), where it is
+  accurate (out-of-fold accuracy {voice_acc}) and {voice_conf} (T = {voice_t:.2f} {voice_dir} it).
+  On other speech it is out of its domain and less accurate than there, so its calibrated
+  confidence is optimistic; its lower prior weight is what guards against that. No paired
+  text + voice data exists in `../shared/data` to check the fusion itself.
+- The text head's T was fit on MELD (conversational English, *Friends*); other registers (clinical
+  interviews, meetings) may call for another T.
+"""
+
+
+def write_card(config: dict, folder: Path) -> None:
+    """MODEL_CARD.md beside calibration.json, from its figures."""
+    rows = []
+    for head, c in config["calibration"].items():
+        for name, part in (("fit", c["fit"]), ("held out", c["held_out"])):
+            b, a = part["before"], part["after"]
+            data = c["data"] if name == "fit" else part.get("data", "")
+            t = f"{config['temperatures'][head]:.3f}" if name == "fit" else "see data"
+            rows.append(f"| {head} ({name}) | {c['model']} | {data} | {t} | "
+                        f"{b['nll']:.3f} -> {a['nll']:.3f} | {b['ece15']:.3f} -> {a['ece15']:.3f} |")
+    weights = ", ".join(f"{m} {w:g}" for m, w in config["weights"].items()) + "; any other modality 1."
+    voice_t = config["temperatures"].get("voice", 1.0)
+    voice_fit = config["calibration"].get("voice", {}).get("fit", {}).get("before", {})
+    (folder / "MODEL_CARD.md").write_text(CARD.format(
+        voice_acc=voice_fit.get("accuracy", "n/a"), voice_t=voice_t,
+        voice_conf="under-confident" if voice_t < 1 else "over-confident",
+        voice_dir="sharpens" if voice_t < 1 else "softens",
+        name=config["name"], version=config["version"], command=config["command"],
+        jsd=config["conflict"]["jsd_bits"], valence=config["conflict"]["valence"], rows="\n".join(rows),
+        weights=weights, weights_note=config["weights_note"], conflict_note=config["conflict_note"]))
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -143,7 +213,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int, help="debug: first N MELD utterances / N EmoDB files per speaker and class")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "affectkit" / "weights" / "fusion" / CONFIG_FILE)
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results" / "calibration.json")
+    ap.add_argument("--card-only", action="store_true", help="rewrite MODEL_CARD.md from the existing settings")
     args = ap.parse_args()
+    if args.card_only:
+        write_card(json.loads(args.out.read_text()), args.out.parent)
+        return
     heads = [h.strip() for h in args.heads.split(",") if h.strip()]
     unknown = [h for h in heads if h not in HEADS]
     if unknown:
@@ -167,6 +241,7 @@ def main() -> None:
         config["debug_limit"] = args.limit
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(config, indent=1) + "\n")
+    write_card(config, args.out.parent)
     results.update({"benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
                     "metrics": {"nll": "mean -log p(true class), natural log",
                                 "ece15": "expected calibration error, top label, 15 equal-width bins"},
