@@ -115,6 +115,12 @@ def test_analyze_table_json_csv(capsys, monkeypatch, tmp_path, text_model):
     assert seg["emotion"] == seg["text_emotion"]["label"] in EMOTION.labels
     assert seg["modality_weights"] == {"text": 1.0} and seg["conflict"] is False
     assert seg["explanation"].startswith(f"text ({seg['emotion']}): '")  # the words behind the reading
+    rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain"])
+    assert rc == 0 and len(out.splitlines()) == 11 and "   > " not in out
+    rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain", "--format", "json"])
+    plain = json.loads(out)["segments"]
+    assert all(s["explanation"] is None for s in plain)
+    assert [s["emotion_scores"] for s in plain] == [s["emotion_scores"] for s in doc["segments"]]
     assert sum(seg["sentiment_scores"].values()) == pytest.approx(1.0, abs=1e-6)
     target = tmp_path / "t.csv"
     assert run(capsys, monkeypatch, ["analyze", EXAMPLE, "--format", "csv", "-o", str(target)])[0] == 0
