@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from affectkit.core.errors import InputError, ModelError
+from affectkit.core.errors import ModelError
 from affectkit.core.labels import EMOTION
 from affectkit.recognize.calibrate import temperature_scale
 from affectkit.recognize.fusion import FusionConfig, bundled_fusion, fuse, js_divergence
@@ -109,9 +109,10 @@ def test_js_divergence_bounds():
     assert js_divergence({"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0}) == pytest.approx(1.0)
 
 
-def test_bad_scores_and_settings_are_typed_errors(tmp_path):
-    with pytest.raises(InputError):
-        fuse({"text": {"joy": float("nan"), "anger": 0.5}}, CFG)
+def test_unusable_scores_are_left_out_and_bad_settings_are_typed_errors(tmp_path):
+    f = fuse({"text": dist(joy=0.6), "voice": {"joy": float("nan"), "anger": 0.5}}, CFG)
+    assert f.weights == {"text": 1.0} and "voice" in f.skipped
+    assert fuse({"voice": {"joy": -1.0, "anger": 0.5}}, CFG) is None
     with pytest.raises(ModelError, match="bench/calibrate.py"):
         FusionConfig.load(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"

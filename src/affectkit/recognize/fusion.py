@@ -31,7 +31,7 @@ from typing import Mapping
 
 import numpy as np
 
-from affectkit.core.errors import InputError, ModelError
+from affectkit.core.errors import ModelError
 from affectkit.core.labels import EMOTION
 from affectkit.recognize.calibrate import temperature_scale
 
@@ -174,7 +174,9 @@ def fuse(scores: Mapping[str, Mapping[str, float] | None], config: FusionConfig 
     """Fuse one utterance's per-modality scores (modality -> label -> probability; None or
     empty for a modality that did not read it). ``valence``: modality -> valence in [-1, 1]
     to use for the conflict check instead of the one implied by its emotion scores (e.g. the
-    text's sentiment). None when no modality could be used."""
+    text's sentiment). None when no modality could be used; a modality whose scores cannot be
+    used (non-finite, or all on labels outside the canonical ones) is left out and named in
+    ``skipped``, never an error: one bad head must not stop a run."""
     config = config or bundled_fusion()
     readings: dict[str, dict[str, float]] = {}
     raw_weight: dict[str, float] = {}
@@ -183,7 +185,8 @@ def fuse(scores: Mapping[str, Mapping[str, float] | None], config: FusionConfig 
         if not s:
             continue
         if any(not math.isfinite(float(v)) or float(v) < 0 for v in s.values()):
-            raise InputError(f"{modality} scores must be finite and non-negative: {dict(s)}")
+            skipped[modality] = "scores are not finite non-negative numbers"
+            continue
         p, outside = canonical(calibrated(s, config.temperature(modality)))
         if not p or outside >= 1.0 - 1e-6:
             skipped[modality] = "no mass on the canonical emotions"
