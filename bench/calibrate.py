@@ -211,13 +211,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--heads", default="text,voice", help="comma-separated: text, voice (default both)")
     ap.add_argument("--limit", type=int, help="debug: first N MELD utterances / N EmoDB files per speaker and class")
-    ap.add_argument("--out", type=Path, default=ROOT / "src" / "affectkit" / "weights" / "fusion" / CONFIG_FILE)
+    shipped = ROOT / "src" / "affectkit" / "weights" / "fusion" / CONFIG_FILE
+    ap.add_argument("--out", type=Path, default=shipped)
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results" / "calibration.json")
     ap.add_argument("--card-only", action="store_true", help="rewrite MODEL_CARD.md from the existing settings")
     args = ap.parse_args()
     if args.card_only:
         write_card(json.loads(args.out.read_text()), args.out.parent)
         return
+    results_dir = (ROOT / "bench" / "results").resolve()
+    if args.limit and (args.out.resolve() == shipped.resolve() or args.results.parent.resolve() == results_dir):
+        ap.error("--limit is a debug run: give --out and --results outside the shipped settings and bench/results")
     heads = [h.strip() for h in args.heads.split(",") if h.strip()]
     unknown = [h for h in heads if h not in HEADS]
     if unknown:
