@@ -63,7 +63,8 @@ def render_table(records: Iterable[dict], width: int | None = None) -> str:
         if rec.get("error"):
             text = f"ERROR: {rec['error']}"
         if audio:
-            middle = [_score(rec, "emotion"), _reading(rec.get("voice_emotion")), _cue(rec, "pitch_rel", "{:+.0%}", 0.01),
+            middle = [_score(rec, "emotion"), _reading(rec.get("voice_emotion")),
+                      _cue(rec, "pitch_rel", "{:+.0%}", 0.01),
                       _cue(rec, "loudness_rel_db", "{:+.1f} dB", 0.1), _reading(rec.get("text_emotion"))]
         else:
             middle = [_score(rec, "emotion")]
