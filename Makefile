@@ -31,6 +31,7 @@ train: setup
 	$(PY) bench/train_text.py
 	$(PY) bench/train_carer.py
 	$(PY) bench/train_voice.py
+	$(PY) bench/calibrate.py  # the heads changed: refit their temperatures (fusion settings)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

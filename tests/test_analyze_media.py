@@ -19,9 +19,39 @@ def test_analyze_audio_with_a_transcript_and_records_frame(tmp_path, two_utteran
     assert doc["segmentation"] == {"method": "transcript", "transcript": str(srt)}
     df = affectkit.records_frame(doc)
     assert len(df) == 1 and df.loc[0, "start"] == 0.5 and df.loc[0, "end"] == 2.5
-    assert df.loc[0, "text_emotion"] == df.loc[0, "emotion"] and df.loc[0, "voice_emotion"] in affectkit.EMOTION.labels
-    assert {"voice_joy", "voice_boredom", "pitch_rel", "loudness_rel_db", "sentiment_positive", "errors"} <= set(df.columns)
+    assert df.loc[0, "emotion"] in affectkit.EMOTION.labels and df.loc[0, "voice_emotion"] in affectkit.EMOTION.labels
+    assert {"voice_joy", "voice_boredom", "pitch_rel", "loudness_rel_db", "sentiment_positive", "errors",
+            "weight_text", "weight_voice", "conflict", "explanation"} <= set(df.columns)
+    assert df.loc[0, "weight_text"] + df.loc[0, "weight_voice"] == pytest.approx(1.0, abs=1e-3)
     assert doc["summary"]["voice_emotion_counts"] == {df.loc[0, "voice_emotion"]: 1}
+
+
+def test_analyze_audio_fuses_text_and_voice_and_explains(tmp_path, two_utterances, text_model):
+    from affectkit.recognize.fusion import bundled_fusion, fuse
+
+    srt = tmp_path / "two.srt"
+    srt.write_text("1\n00:00:00,000 --> 00:00:02,700\nI really did not expect to see you here today.\n\n"
+                   "2\n00:00:03,650 --> 00:00:06,800\nWell, that is a very pleasant surprise, my friend.\n")
+    doc = affectkit.analyze_audio(two_utterances, transcript=srt, text_model=text_model)
+    assert doc["models"]["fusion"] == bundled_fusion().name
+    assert doc["summary"]["conflicts"] == sum(s["conflict"] for s in doc["segments"])
+    for seg in doc["segments"]:
+        text, voice = seg["text_emotion"], seg["voice_emotion"]
+        assert set(seg["emotion_scores"]) == set(affectkit.EMOTION.labels)
+        assert sum(seg["emotion_scores"].values()) == pytest.approx(1.0, abs=1e-6)
+        assert seg["emotion"] == max(seg["emotion_scores"], key=seg["emotion_scores"].get)
+        # the fused answer is fusion of the two readings the record shows
+        again = fuse({"text": text["scores"], "voice": voice["scores"]})
+        assert seg["emotion_scores"] == pytest.approx(again.scores, abs=2e-3) and seg["emotion"] == again.label
+        assert set(seg["modality_weights"]) == {"text", "voice"}
+        assert sum(seg["modality_weights"].values()) == pytest.approx(1.0, abs=1e-6)
+        assert seg["modality_weights"]["text"] > seg["modality_weights"]["voice"]   # prior: text counts more
+        assert isinstance(seg["conflict"], bool) and seg["conflict"] == again.conflict
+        said = seg["explanation"]
+        assert said.startswith(f"text ({text['label']}, ") and f"; voice ({voice['label']}, " in said
+        assert ("conflict: " in said) == seg["conflict"]
+        pitch = voice["cues"]["pitch_rel"]
+        assert (f"pitch {abs(pitch):.0%} " in said) == (abs(pitch) >= 0.10)
 
 
 def test_analyze_audio_without_the_extra(no_asr_extra, two_utterances):
@@ -30,6 +60,8 @@ def test_analyze_audio_without_the_extra(no_asr_extra, two_utterances):
     doc = affectkit.analyze_audio(two_utterances)          # asr=None: when installed, else VAD
     assert doc["segmentation"]["method"] == "vad" and len(doc["segments"]) == 2
     assert all(s["text"] == "" and s["modality_weights"] == {"voice": 1.0} for s in doc["segments"])
+    assert all(s["emotion"] == s["voice_emotion"]["label"] and s["explanation"].startswith(f"voice ({s['emotion']}):")
+               and not s["conflict"] for s in doc["segments"])
 
 
 def test_analyze_audio_on_silence_raises(silent_wav):

@@ -102,14 +102,25 @@ def test_progress_bar_goes_to_stderr_only(capsys, monkeypatch, text_model):
 def test_analyze_table_json_csv(capsys, monkeypatch, tmp_path, text_model):
     rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE])
     assert rc == 0
-    assert out.splitlines()[0].split()[:4] == ["#", "start", "end", "speaker"]
-    assert len(out.splitlines()) == 11 and "Maya" in out
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["#", "start", "end", "speaker"]
+    rows = [l for l in lines[1:] if not l.startswith(" ")]
+    assert len(rows) == 10 and "Maya" in out
+    assert sum(l.startswith("   > text (") for l in lines) == 10      # an explanation under each row
     rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--format", "json"])
     doc = json.loads(out)
     assert doc["modalities"] == ["text"] and doc["errors"] == [] and len(doc["segments"]) == 10
     seg = doc["segments"][1]
     assert seg["speaker"] == "Sam" and seg["start"] == 3.4 and seg["end"] == 8.1
     assert seg["emotion"] == seg["text_emotion"]["label"] in EMOTION.labels
+    assert seg["modality_weights"] == {"text": 1.0} and seg["conflict"] is False
+    assert seg["explanation"].startswith(f"text ({seg['emotion']}): '")  # the words behind the reading
+    rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain"])
+    assert rc == 0 and len(out.splitlines()) == 11 and "   > " not in out
+    rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain", "--format", "json"])
+    plain = json.loads(out)["segments"]
+    assert all(s["explanation"] is None for s in plain)
+    assert [s["emotion_scores"] for s in plain] == [s["emotion_scores"] for s in doc["segments"]]
     assert sum(seg["sentiment_scores"].values()) == pytest.approx(1.0, abs=1e-6)
     target = tmp_path / "t.csv"
     assert run(capsys, monkeypatch, ["analyze", EXAMPLE, "--format", "csv", "-o", str(target)])[0] == 0

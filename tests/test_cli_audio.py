@@ -50,15 +50,19 @@ def test_transcript_gives_the_times_speakers_and_text(capsys, tmp_path, two_utte
     doc = json.loads(target.read_text())
     assert doc["input"] == str(two_utterances) and doc["errors"] == []
     assert doc["modalities"] == ["text", "voice"] and doc["segmentation"]["method"] == "transcript"
-    assert set(doc["models"]) == {"voice.emotion", "text.emotion", "text.sentiment"}
+    assert set(doc["models"]) == {"voice.emotion", "text.emotion", "text.sentiment", "fusion"}
     segs = doc["segments"]
     assert [(s["start"], s["end"], s["speaker"]) for s in segs] == [
         (0.0, 2.7, "Ann"), (3.0, 3.3, "Bob"), (3.65, doc["duration"], "Ann")]
     assert doc["duration"] == pytest.approx(6.89, abs=0.01)               # the last cue clipped to the audio
     assert segs[2]["text"] == "Well, that is a very pleasant surprise, my friend."
     for s in segs:
-        assert s["text_emotion"]["label"] == s["emotion"] in EMOTION.labels
-        assert s["sentiment"] in SENTIMENT.labels and s["modality_weights"] == {"text": 1.0}
+        assert s["emotion"] in EMOTION.labels and s["text_emotion"]["label"] in EMOTION.labels
+        assert s["sentiment"] in SENTIMENT.labels and s["explanation"].startswith(f"text ({s['text_emotion']['label']}")
+    # fused where both modalities read the utterance; the text alone where the voice could not
+    assert [set(s["modality_weights"]) for s in segs] == [{"text", "voice"}, {"text"}, {"text", "voice"}]
+    assert segs[1]["emotion"] == segs[1]["text_emotion"]["label"]
+    assert segs[1]["explanation"].endswith("no voice reading (the utterance is 0.30 s long)")
     check_voice(segs[0]["voice_emotion"])
     check_voice(segs[2]["voice_emotion"])
     # Bob's 0.3 s "Hm." is too short for the voice model: no reading, and the reason
@@ -78,15 +82,19 @@ def test_no_asr_segments_by_voice_activity(capsys, monkeypatch, tmp_path, two_ut
     rc, out, err = run(capsys, ["analyze", two_utterances, "--no-asr"])
     assert rc == 0 and "2 utterances from voice-activity segmentation; no text" in err
     lines = out.splitlines()
-    assert lines[0].split() == ["#", "start", "end", "speaker", "voice", "pitch", "loudness", "text_emotion",
-                                "sentiment", "text"]
-    assert len(lines) == 3 and all(" dB" in l for l in lines[1:])
+    assert lines[0].split() == ["#", "start", "end", "speaker", "emotion", "voice", "pitch", "loudness",
+                                "text_emotion", "sentiment", "text"]
+    rows = [l for l in lines[1:] if not l.startswith(" ")]
+    assert len(rows) == 2 and all(" dB" in l for l in rows)
+    assert [l for l in lines[1:] if l.startswith("   > ")] == [l for l in lines[1:] if l.startswith(" ")]
+    assert lines[2].startswith("   > voice (")                    # each row's explanation under it
     target = tmp_path / "vad.csv"
     rc, _, _ = run(capsys, ["analyze", two_utterances, "--no-asr", "--format", "csv", "-o", target])
     df = pd.read_csv(target)
     assert rc == 0 and len(df) >= 2
     assert df["text"].isna().all() and df["text_emotion"].isna().all() and df["sentiment"].isna().all()
     assert set(df["voice_emotion"]) <= set(EMOTION.labels) and (df["emotion"] == df["voice_emotion"]).all()
+    assert (df["weight_voice"] == 1.0).all() and df["explanation"].str.startswith("voice (").all()
     assert df[[f"voice_{l}" for l in sorted(VOICE_LABELS)]].sum(axis=1).to_numpy() == pytest.approx(1.0, abs=1e-6)
     assert {"pitch_hz", "pitch_rel", "loudness_rel_db", "syllable_rate"} <= set(df.columns)
     assert not {"sentiment_scores", "emotion_scores", "words", "modality_weights"} & set(df.columns)

@@ -8,6 +8,7 @@ from typing import Callable, Iterable, Sequence
 from affectkit.core.data import Segment
 from affectkit.core.errors import AffectkitError
 from affectkit.io.transcripts import read_transcript
+from affectkit.recognize.fusion import bundled_fusion
 from affectkit.recognize.text_affect import read_text, round_scores
 from affectkit.recognize.text_model import TextModel, bundled_text_model
 from affectkit.report.writers import flat_rows
@@ -26,23 +27,61 @@ def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextMode
 
 
 def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel | None = None,
-                     progress: Callable[[int], None] | None = None) -> dict:
-    """Analysis record for utterances of one conversation (each one's context: the earlier ones)."""
+                     progress: Callable[[int], None] | None = None, explain: bool = True) -> dict:
+    """Analysis record for utterances of one conversation (each one's context: the earlier ones).
+    ``emotion`` is the fused answer of the one modality there is (the calibrated text reading);
+    ``explain``: name the words behind each reading (one extra model pass per word)."""
     model = model or bundled_text_model()
     texts = [s.text for s in segments]
-    preds = read_text(texts, speakers=[s.speaker for s in segments],
-                      dialogue_ids=[source] * len(segments), model=model, progress=progress)
+    speakers, dialogues = [s.speaker for s in segments], [source] * len(segments)
+    preds = read_text(texts, speakers=speakers, dialogue_ids=dialogues, model=model, progress=progress)
+    words = text_cues(model, texts, [p.label for p in preds["emotion"]], speakers, dialogues, explain)
     out = []
     for i, seg in enumerate(segments):
         emo, sent = preds["emotion"][i], preds["sentiment"][i]
         emo_scores, sent_scores = round_scores(emo.scores, 4), round_scores(sent.scores, 4)
         out.append(dict(seg.to_dict(),
                         text_emotion={"label": emo.label, "scores": emo_scores},
-                        emotion=emo.label, emotion_scores=emo_scores,
+                        **fused_fields({"text": emo.scores}, {"text": words[i]}, valence={"text": valence(sent.scores)},
+                                       explain=explain),
                         sentiment=sent.label, sentiment_scores=sent_scores))
     ends = [s.end for s in segments if s.end is not None]
     return build_document(source, out, duration=max(ends) if ends else None, modalities=["text"],
-                          models={"text.emotion": model.name, "text.sentiment": model.name})
+                          models={"text.emotion": model.name, "text.sentiment": model.name,
+                                  "fusion": bundled_fusion().name})
+
+
+def valence(sentiment_scores: dict[str, float]) -> float:
+    """P(positive) - P(negative) of a sentiment reading."""
+    return float(sentiment_scores.get("positive", 0.0)) - float(sentiment_scores.get("negative", 0.0))
+
+
+def text_cues(model: TextModel, texts: Sequence[str], labels: Sequence[str | None], speakers: Sequence[str | None],
+              dialogue_ids: Sequence[object], explain: bool = True) -> list[list[str]]:
+    """The words behind each text reading (``explain.key_phrases``), or no words at all."""
+    if not explain:
+        return [[] for _ in texts]
+    from affectkit.explain.text_cues import key_phrases
+
+    return key_phrases(model, texts, labels, speakers=speakers, dialogue_ids=dialogue_ids)
+
+
+def fused_fields(readings: dict[str, dict[str, float] | None], cues: dict[str, list[str]], *,
+                 valence: dict[str, float] | None = None, unread: dict[str, str] | None = None,
+                 explain: bool = True) -> dict:
+    """The record's fused fields for one utterance from its per-modality emotion scores
+    (modality -> scores, None when that modality gave no reading): ``emotion``,
+    ``emotion_scores``, ``modality_weights``, ``conflict``, ``explanation`` (None unless
+    ``explain``). ``cues``: modality -> cue phrases for the explanation."""
+    from affectkit.explain.explanation import explain_utterance
+    from affectkit.recognize.fusion import fuse
+
+    fused = fuse(readings, bundled_fusion(), valence=valence)
+    return {"emotion": fused.label if fused else None,
+            "emotion_scores": round_scores(fused.scores, 4) if fused else None,
+            "modality_weights": round_scores(fused.weights, 3) if fused else {},
+            "conflict": fused.conflict if fused else False,
+            "explanation": explain_utterance(fused, cues, unread) if explain else None}
 
 
 def build_document(source: str, records: list[dict], *, duration: float | None, modalities: list[str],
@@ -54,10 +93,12 @@ def build_document(source: str, records: list[dict], *, duration: float | None, 
 
 
 def summary(records: Sequence[dict]) -> dict:
-    """Utterance count, how often each emotion was read, and the most frequent one."""
+    """Utterance count, how often each (fused) emotion was read, the most frequent one, and how
+    many utterances have a conflict between modalities."""
     counts = label_counts(r.get("emotion") for r in records)
     return {"segments": len(records), "emotion_counts": counts,
-            "dominant_emotion": max(counts, key=counts.get) if counts else None}
+            "dominant_emotion": max(counts, key=counts.get) if counts else None,
+            "conflicts": sum(bool(r.get("conflict")) for r in records)}
 
 
 def label_counts(labels: Iterable[str | None]) -> dict[str, int]:

@@ -5,8 +5,10 @@ Utterances come from, in order of preference: the timestamps of a transcript giv
 recording; speech-to-text with word timings (the ``asr`` extra); voice-activity segmentation
 (no text then). The record says which, under ``segmentation``.
 
-Until a fusion model exists, an utterance's ``emotion`` is the text reading when it has text
-(the stronger model), else the voice reading; ``modality_weights`` says which one it is.
+An utterance's ``emotion`` and ``emotion_scores`` are the late fusion (``recognize.fusion``)
+of the modalities that read it: calibrated, weighted, renormalised over those present;
+``modality_weights`` gives each one's share, ``conflict`` flags strong disagreement and
+``explanation`` names the cues in words (``explain``).
 """
 from __future__ import annotations
 
@@ -86,8 +88,11 @@ def find_utterances(path: str | Path, x: np.ndarray, sr: int, *, transcript: str
                       f"{len(segments)} utterances from voice-activity segmentation; no text: {no_text}")
 
 
-def _text_readings(segments: list[Segment], source: str, model: TextModel | None) -> dict[int, tuple]:
-    """Utterance index -> (emotion, sentiment) Predictions, for utterances with text."""
+def _text_readings(segments: list[Segment], source: str, model: TextModel | None,
+                   explain: bool = True) -> dict[int, tuple]:
+    """Utterance index -> (emotion, sentiment) Predictions and the words behind the emotion,
+    for utterances with text."""
+    from affectkit.analyze import text_cues
     from affectkit.recognize.text_affect import read_text
     from affectkit.recognize.text_model import bundled_text_model
 
@@ -95,17 +100,24 @@ def _text_readings(segments: list[Segment], source: str, model: TextModel | None
     if not texted:
         return {}
     model = model or bundled_text_model()
-    preds = read_text([segments[i].text for i in texted], speakers=[segments[i].speaker for i in texted],
-                      dialogue_ids=[source] * len(texted), model=model)
-    return {i: (preds["emotion"][k], preds["sentiment"][k]) for k, i in enumerate(texted)}
+    texts, speakers = [segments[i].text for i in texted], [segments[i].speaker for i in texted]
+    preds = read_text(texts, speakers=speakers, dialogue_ids=[source] * len(texted), model=model)
+    words = text_cues(model, texts, [p.label for p in preds["emotion"]], speakers, [source] * len(texted), explain)
+    return {i: (preds["emotion"][k], preds["sentiment"][k], words[k]) for k, i in enumerate(texted)}
 
 
 def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utterances, *,
                        text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
-                       progress: Callable[[int], None] | None = None, cache: Any = None) -> dict:
+                       progress: Callable[[int], None] | None = None, cache: Any = None,
+                       explain: bool = True) -> dict:
     """The analysis record of a decoded recording, one record per utterance with the voice
-    reading and cues, and the text reading where there is text. ``progress(1)`` per utterance.
-    ``cache``: a FeatureCache for the voice features (None: computed afresh)."""
+    reading and cues, the text reading where there is text, and their fusion (``emotion``,
+    ``modality_weights``, ``conflict``, ``explanation``). ``progress(1)`` per utterance.
+    ``cache``: a FeatureCache for the voice features (None: computed afresh). ``explain``:
+    name the words behind each text reading (one extra model pass per word)."""
+    from affectkit.analyze import fused_fields, valence
+    from affectkit.explain.voice_cues import voice_phrases
+    from affectkit.recognize.fusion import bundled_fusion
     from affectkit.recognize.text_affect import round_scores
     from affectkit.recognize.text_model import bundled_text_model
     from affectkit.recognize.voice_affect import bundled_voice_head, segment_readings, voice_model_name
@@ -113,22 +125,27 @@ def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utt
     source, segments = str(path), utterances.segments
     head = voice_head or bundled_voice_head()
     voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress, cache=cache)
-    text = _text_readings(segments, source, text_model)
+    text = _text_readings(segments, source, text_model, explain)
     records = []
     for i, seg in enumerate(segments):
         reading, why = voice[i]
         rec = seg.to_dict()
         emo = sent = None
+        # modality -> its emotion scores / cue phrases, for fusion and the explanation
+        scores: dict[str, dict | None] = {"text": None, "voice": reading and reading["scores"]}
+        cues: dict[str, list[str]] = {"voice": voice_phrases(reading["cues"]) if reading else []}
+        tone: dict[str, float] = {}
         if i in text:
             emo = {"label": text[i][0].label, "scores": round_scores(text[i][0].scores, 4)}
             sent = {"label": text[i][1].label, "scores": round_scores(text[i][1].scores, 4)}
-        main, weights = (emo, {"text": 1.0}) if emo else (reading, {"voice": 1.0}) if reading else (None, {})
+            scores["text"], cues["text"], tone["text"] = text[i][0].scores, text[i][2], valence(sent["scores"])
+        unread = {"voice": why.removeprefix("voice: ").split(";")[0]} if why else {}
         rec.update(text_emotion=emo, voice_emotion=reading,
-                   emotion=main and main["label"], emotion_scores=main and main["scores"], modality_weights=weights,
+                   **fused_fields(scores, cues, valence=tone, unread=unread, explain=explain),
                    sentiment=sent and sent["label"], sentiment_scores=sent and sent["scores"],
                    errors=[why] if why else [])
         records.append(rec)
-    models = {"voice.emotion": voice_model_name(head)}
+    models = {"voice.emotion": voice_model_name(head), "fusion": bundled_fusion().name}
     if text:
         name = (text_model or bundled_text_model()).name
         models.update({"text.emotion": name, "text.sentiment": name})
@@ -145,15 +162,16 @@ def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utt
 def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
                   language: str | None = None, transcript_format: str | None = None,
                   text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
-                  progress: Callable[[int], None] | None = None, cache: Any = None) -> dict:
+                  progress: Callable[[int], None] | None = None, cache: Any = None, explain: bool = True) -> dict:
     """Analysis record for one audio or video file (see ``find_utterances`` for ``transcript``,
     ``asr`` and ``language``). Raises AffectkitError if the file is unusable or has no speech;
     use ``affectkit.records_frame`` for a DataFrame. ``cache``: a FeatureCache, so that a
-    second run over the same content reads speech-to-text and features back."""
+    second run over the same content reads speech-to-text and features back. ``explain``:
+    see ``analyze_utterances``."""
     from affectkit.io.audio import load_audio
 
     x, sr = load_audio(path)
     found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
                             asr=asr, language=language, cache=cache)
     return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
-                              cache=cache)
+                              cache=cache, explain=explain)

@@ -197,7 +197,8 @@ def _analyze_media(path: str, args: argparse.Namespace, head, fmt: str | None) -
         print(f"affectkit: {path}: note: the text model reads English; the text readings of "
               f"{found.detail.get('language')} speech are unreliable", file=sys.stderr)
     with _progress(len(found.segments), args.progress, Path(path).name) as update:
-        return analyze_utterances(path, x, sr, found, voice_head=head, progress=update, cache=cache)
+        return analyze_utterances(path, x, sr, found, voice_head=head, progress=update, cache=cache,
+                                  explain=not args.no_explain)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -227,7 +228,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 continue
             segments = read_transcript(path, fmt)
             with _progress(len(segments), args.progress, Path(path).name) as update:
-                docs.append(analyze_segments(segments, path, model=model, progress=update))
+                docs.append(analyze_segments(segments, path, model=model, progress=update,
+                                             explain=not args.no_explain))
         except InputError as exc:
             failed += 1
             docs.append(failed_record(path, exc))
@@ -336,7 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "voice-activity segmentation (no text). stderr says which. Utterances under 0.5 s get no\n"
                     "voice reading (the reason is in the segment's \"errors\"). Speech-to-text and voice\n"
                     "features are cached in $AFFECTKIT_CACHE (default ~/.cache/affectkit) unless --no-cache:\n"
-                    "a second run over the same recording is quick.")
+                    "a second run over the same recording is quick.\n\n"
+                    "Per utterance, \"emotion\" fuses the modalities that read it (each head calibrated, then a\n"
+                    "weighted mean over those present), with each one's share (\"modality_weights\"), a\n"
+                    "\"conflict\" flag when they disagree strongly, and an \"explanation\" in words, printed\n"
+                    "under each row of the table.")
     analyze.add_argument("inputs", nargs="+", metavar="FILE", help="transcripts, audio or video files")
     analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
                          help="output format (default: table on the terminal)")
@@ -350,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="language for speech-to-text (en, de, fr...; default: detected)")
     analyze.add_argument("--no-cache", action="store_true",
                          help="for recordings: do not read or write the speech-to-text and feature cache")
+    analyze.add_argument("--no-explain", action="store_true",
+                         help="no explanations (naming the words behind each reading costs one extra "
+                              "text-model pass per word)")
     common(analyze)
     analyze.set_defaults(func=cmd_analyze)
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help

@@ -57,3 +57,21 @@ def per_label_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence) -> di
 def per_class_f1(y_true: Sequence, y_pred: Sequence, labels: Sequence) -> dict:
     scores = f1_score(y_true, y_pred, average=None, labels=list(labels), zero_division=0)
     return {str(l): round(float(s), 4) for l, s in zip(labels, scores)}
+
+
+def expected_calibration_error(probs: np.ndarray, y_true: Sequence[int], n_bins: int = 15) -> float:
+    """Top-label ECE (Guo et al., 2017): rows binned by their highest probability into
+    ``n_bins`` equal-width bins on [0, 1]; the mean over bins of |accuracy - mean confidence|,
+    weighted by the bin's share of rows. ``y_true`` holds class indices (columns of ``probs``)."""
+    p = np.asarray(probs, dtype=np.float64)
+    y = np.asarray(y_true, dtype=np.int64)
+    conf = p.max(axis=1)
+    correct = (p.argmax(axis=1) == y).astype(np.float64)
+    # bin b holds confidences in (b/n, (b+1)/n]; a confidence of exactly 0 goes to the first bin
+    bins = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        m = bins == b
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - conf[m].mean())
+    return float(ece)

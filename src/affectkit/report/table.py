@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import textwrap
 from typing import Iterable
 
 
@@ -36,14 +37,22 @@ def _cue(rec: dict, name: str, fmt: str, step: float) -> str:
     return fmt.format(0.0 if abs(value) < step / 2 else value)
 
 
-# audio: the voice reading and its cues relative to the speaker's median, then the text reading
-VOICE_COLUMNS = ("voice", "pitch", "loudness", "text_emotion")
+# audio: the fused emotion, the voice reading and its cues relative to the speaker's median,
+# then the text reading
+VOICE_COLUMNS = ("emotion", "voice", "pitch", "loudness", "text_emotion")
+
+
+def _explanation(text: str, width: int, indent: str = "   ") -> list[str]:
+    """The explanation under its row, wrapped to the terminal, marked as belonging to the row."""
+    return textwrap.wrap(text, width=max(40, width), initial_indent=indent + "> ",
+                         subsequent_indent=indent + "  ", break_on_hyphens=False)
 
 
 def render_table(records: Iterable[dict], width: int | None = None) -> str:
-    """One line per utterance. Records with a ``voice_emotion`` (audio) get voice columns: the
-    voice reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's median)
-    and the text reading (``text_emotion``) instead of the one ``emotion`` column."""
+    """One line per utterance, and under it the utterance's ``explanation`` when it has one.
+    Records with a ``voice_emotion`` (audio) get voice columns after the fused ``emotion``:
+    the voice reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's
+    median) and the text reading (``text_emotion``)."""
     width = width or shutil.get_terminal_size((120, 20)).columns
     records = list(records)
     audio = any("voice_emotion" in r for r in records)
@@ -54,7 +63,8 @@ def render_table(records: Iterable[dict], width: int | None = None) -> str:
         if rec.get("error"):
             text = f"ERROR: {rec['error']}"
         if audio:
-            middle = [_reading(rec.get("voice_emotion")), _cue(rec, "pitch_rel", "{:+.0%}", 0.01),
+            middle = [_score(rec, "emotion"), _reading(rec.get("voice_emotion")),
+                      _cue(rec, "pitch_rel", "{:+.0%}", 0.01),
                       _cue(rec, "loudness_rel_db", "{:+.1f} dB", 0.1), _reading(rec.get("text_emotion"))]
         else:
             middle = [_score(rec, "emotion")]
@@ -63,7 +73,9 @@ def render_table(records: Iterable[dict], width: int | None = None) -> str:
     widths = [max([len(header[c])] + [len(r[c]) for r in rows]) for c in range(len(header) - 1)]
     room = max(20, width - sum(widths) - 2 * len(widths))
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths + [0])).rstrip()]
-    for r in rows:
+    for r, rec in zip(rows, records):
         text = r[-1] if len(r[-1]) <= room else r[-1][: room - 1] + "…"
         lines.append(("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + text).rstrip())
+        if rec.get("explanation"):
+            lines += _explanation(rec["explanation"], width)
     return "\n".join(lines) + "\n"

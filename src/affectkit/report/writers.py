@@ -19,7 +19,8 @@ MODALITY_READINGS = ("text_emotion", "voice_emotion")
 def flat_rows(records: Iterable[dict]) -> list[dict]:
     """One flat dict per segment, for CSV and pandas: scores as ``emotion_<label>`` columns;
     per-modality readings as their label (``text_emotion``, ``voice_emotion``), the voice
-    scores as ``voice_<label>`` and its cues by name; a segment's ``errors`` joined by "; ".
+    scores as ``voice_<label>`` and its cues by name; each modality's share of the fused
+    answer as ``weight_<modality>``; a segment's ``errors`` joined by "; ".
     Word timings stay in the JSON form only."""
     rows = []
     for rec in records:
@@ -35,6 +36,8 @@ def flat_rows(records: Iterable[dict]) -> list[dict]:
         for label, p in (voice.get("scores") or {}).items():
             row[f"voice_{label}"] = p
         row.update(voice.get("cues") or {})
+        for modality, share in (rec.get("modality_weights") or {}).items():
+            row[f"weight_{modality}"] = share
         if isinstance(rec.get("errors"), list):
             row["errors"] = "; ".join(map(str, rec["errors"]))
         rows.append(row)

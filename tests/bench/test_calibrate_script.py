@@ -1,0 +1,31 @@
+"""bench/calibrate.py end to end on a few MELD utterances (debug run), written outside the package."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from affectkit.recognize.fusion import FusionConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = str(ROOT / "bench" / "calibrate.py")
+
+
+def test_debug_run_fits_text_and_writes_settings_card_and_results(tmp_path, shared_data):
+    out, results = tmp_path / "fusion" / "calibration.json", tmp_path / "calibration.json"
+    r = subprocess.run([sys.executable, SCRIPT, "--heads", "text", "--limit", "60", "--out", str(out),
+                        "--results", str(results)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    config = FusionConfig.load(out)
+    assert 0.05 <= config.temperature("text") <= 20 and config.weight("text") > config.weight("voice")
+    raw = json.loads(out.read_text())
+    fit = raw["calibration"]["text"]["fit"]
+    assert fit["after"]["nll"] <= fit["before"]["nll"] + 1e-9          # T minimises the NLL it was fit on
+    assert fit["after"]["accuracy"] == fit["before"]["accuracy"]        # the labels never change
+    assert raw["debug_limit"] == 60 and "| text (fit) |" in (out.parent / "MODEL_CARD.md").read_text()
+    assert json.loads(results.read_text())["heads"]["text"]["temperature"] == raw["temperatures"]["text"]
+
+
+def test_a_debug_run_never_replaces_the_shipped_settings():
+    r = subprocess.run([sys.executable, SCRIPT, "--heads", "text", "--limit", "5"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "--out" in r.stderr
