@@ -7,6 +7,7 @@ from affectkit.core import EMOTION, SENTIMENT, AffectkitError, InputError, Predi
 from affectkit.pipeline import pipeline
 from affectkit.analyze import analyze_segments, analyze_transcript, records_frame
 from affectkit.analyze_media import analyze_audio
+from affectkit.analysis import Analysis, analyze
 
-__all__ = ["__version__", "pipeline", "analyze_audio", "analyze_transcript", "analyze_segments", "records_frame", "EMOTION", "SENTIMENT", "AffectkitError", "InputError",
+__all__ = ["__version__", "pipeline", "analyze", "Analysis", "analyze_audio", "analyze_transcript", "analyze_segments", "records_frame", "EMOTION", "SENTIMENT", "AffectkitError", "InputError",
            "Prediction", "Segment"]

@@ -27,6 +27,7 @@ examples:
   affectkit analyze talk.vtt --format csv -o talk.csv
   affectkit analyze talk.wav                       voice + speech-to-text, per utterance
   affectkit analyze talk.mp4 --transcript talk.srt --format json -o talk.json
+  affectkit analyze talk.wav --format html -o report.html   a report to open in a browser
 """
 
 
@@ -236,6 +237,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             print(f"affectkit: {exc}", file=sys.stderr)
     if args.format == "json":
         out = to_json(docs[0] if len(docs) == 1 else docs)
+    elif args.format == "html":
+        from affectkit.report.html import to_html
+
+        out = to_html(docs, title="affectkit: " + ", ".join(Path(p).name for p in args.inputs))
     elif args.format == "csv":
         rows = []
         for d in docs:
@@ -344,8 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "\"conflict\" flag when they disagree strongly, and an \"explanation\" in words, printed\n"
                     "under each row of the table.")
     analyze.add_argument("inputs", nargs="+", metavar="FILE", help="transcripts, audio or video files")
-    analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                         help="output format (default: table on the terminal)")
+    analyze.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
+                         help="output format (default: table on the terminal); html: a self-contained "
+                              "report with a timeline (use -o report.html)")
     analyze.add_argument("--transcript-format", choices=("auto", "srt", "vtt", "json", "txt"), default="auto",
                          help="transcript format (default: from the file suffix, else sniffed)")
     analyze.add_argument("--transcript", metavar="FILE",
