@@ -80,11 +80,11 @@ class FaceModel:
     # -- inference -----------------------------------------------------------------------------
     def logits(self, x, tta: str | None = None):
         """x: uint8/float tensor [N, 1, 48, 48] -> mean logits over the test-time views."""
-        from affectkit.recognize.face_train import test_views
+        from affectkit.recognize.face_train import eval_views
 
         import torch
 
-        views = test_views(x, self.crop, tta or self.tta)
+        views = eval_views(x, self.crop, tta or self.tta)
         with torch.inference_mode():
             out = sum(self.net(v.contiguous(memory_format=torch.channels_last)) for v in views)
         return out / len(views)
@@ -125,11 +125,15 @@ def prepare_crops(crops: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=2)
-def bundled_face_model(folder: str | None = None) -> FaceModel:
-    """The face model that ships in the package (loaded once per process);
-    ``$AFFECTKIT_FACE_MODEL`` points at another trained folder."""
-    return FaceModel.load(folder or os.environ.get("AFFECTKIT_FACE_MODEL") or WEIGHTS_DIR)
+def bundled_face_model(folder: str | Path | None = None) -> FaceModel:
+    """The face model that ships in the package (loaded once per process and folder);
+    ``$AFFECTKIT_FACE_MODEL`` points at another trained folder. ModelError if unusable."""
+    return _cached_model(str(folder or os.environ.get("AFFECTKIT_FACE_MODEL") or WEIGHTS_DIR))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_model(folder: str) -> FaceModel:
+    return FaceModel.load(folder)
 
 
 def face_model_name(model: FaceModel) -> str:

@@ -72,7 +72,7 @@ def augment(x: torch.Tensor, r: FaceRecipe, gen: torch.Generator) -> torch.Tenso
     return out
 
 
-def test_views(x: torch.Tensor, crop: int, tta: str = "flip") -> list[torch.Tensor]:
+def eval_views(x: torch.Tensor, crop: int, tta: str = "flip") -> list[torch.Tensor]:
     """uint8 [N, 1, 48, 48] -> the normalised views the model averages: "none" (the centre crop),
     "flip" (+ its mirror), "tencrop" (4 corners + centre, each + mirror)."""
     size = x.shape[-1]
@@ -100,7 +100,7 @@ def predict_logits(net: FaceCNN, x: np.ndarray | torch.Tensor, crop: int, tta: s
         xt = xt[:, None]
     out = []
     for i in range(0, len(xt), batch_size):
-        views = test_views(xt[i:i + batch_size], crop, tta)
+        views = eval_views(xt[i:i + batch_size], crop, tta)
         out.append((sum(net(v.contiguous(memory_format=torch.channels_last)) for v in views) / len(views)).numpy())
     net.train(was)
     return np.concatenate(out)
