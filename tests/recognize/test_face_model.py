@@ -76,3 +76,23 @@ def test_network_shape_and_cost():
     net = FaceCNN((8, 16), (1, 1)).eval()
     assert net(torch.zeros(3, 1, 44, 44)).shape == (3, 7)
     assert count_macs(net, 44) == 44 * 44 * 8 * 9 + 22 * 22 * 8 * 16 * 9 + 16 * 7
+
+
+def test_folding_batchnorm_keeps_the_outputs():
+    import copy
+
+    from affectkit.recognize.face_cnn import fold_batchnorm
+
+    torch.manual_seed(0)
+    net = FaceCNN((8, 16), (2, 1))
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-1, 1)
+            m.running_var.uniform_(0.5, 2)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.5, 0.5)
+    net.eval()
+    x = torch.randn(5, 1, 44, 44)
+    folded = fold_batchnorm(copy.deepcopy(net))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert torch.allclose(net(x), folded(x), atol=1e-4)

@@ -56,7 +56,7 @@ class FaceModel:
         import torch
         from safetensors.torch import load_file
 
-        from affectkit.recognize.face_cnn import FaceCNN
+        from affectkit.recognize.face_cnn import FaceCNN, fold_batchnorm
 
         folder = Path(folder)
         cfg_path, w_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
@@ -74,6 +74,7 @@ class FaceModel:
         except Exception as exc:  # corrupt or foreign files
             raise ModelError(f"face model in {folder} is unreadable: {exc}") from exc
         net.eval()
+        fold_batchnorm(net)
         net.to(memory_format=torch.channels_last)
         return cls(net, meta, folder=folder)
 

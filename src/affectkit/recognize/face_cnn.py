@@ -40,6 +40,31 @@ class FaceCNN(nn.Module):
         return self.fc(self.drop(self.pool(self.features(x)).flatten(1)))
 
 
+def fold_batchnorm(model: FaceCNN) -> FaceCNN:
+    """For inference: fold each BatchNorm into the convolution before it (same outputs in eval
+    mode, about a fifth less work on CPU). Modifies and returns ``model``, which must be in eval mode."""
+    layers = list(model.features)
+    out: list[nn.Module] = []
+    i = 0
+    while i < len(layers):
+        m = layers[i]
+        if isinstance(m, nn.Conv2d) and i + 1 < len(layers) and isinstance(layers[i + 1], nn.BatchNorm2d):
+            bn = layers[i + 1]
+            scale = bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)
+            conv = nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, bias=True)
+            with torch.no_grad():
+                conv.weight.copy_(m.weight.detach() * scale[:, None, None, None])
+                bias = m.bias.detach() if m.bias is not None else torch.zeros_like(bn.running_mean)
+                conv.bias.copy_((bias - bn.running_mean) * scale + bn.bias.detach())
+            out.append(conv)
+            i += 2
+        else:
+            out.append(m)
+            i += 1
+    model.features = nn.Sequential(*out)
+    return model
+
+
 def normalise(x: torch.Tensor) -> torch.Tensor:
     """uint8 or 0..255 float crops [N, 1, H, W] -> per-image standardised float32 (zero mean, unit
     std): removes global brightness and contrast, which differ across cameras and lighting."""
