@@ -125,3 +125,27 @@ def test_analyze_video_api_rejects_a_file_without_pictures(media, utterance):
     audio_only = media.ffmpeg("speech_only.mp4", "-i", str(utterance), "-c:a", "aac")
     with pytest.raises(VideoError, match="no video stream"):
         analyze_video(audio_only)
+
+
+def test_analyze_video_with_speech_gives_voice_text_and_face(capsys, tmp_path, media, utterance):
+    """A talking-head clip: espeak speech as the soundtrack, a FER2013 face throughout."""
+    pytest.importorskip("opensmile")
+    import wave
+
+    with wave.open(str(utterance)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    n = int(seconds * 10)
+    face = face_canvas(FACES / "fer_happy.png")
+    clip = gray_video(tmp_path / "talk.mp4", [face] * n, 10, utterance)
+    srt = tmp_path / "talk.srt"
+    srt.write_text(f"1\n00:00:00,000 --> 00:00:0{min(9, int(seconds))},{int(seconds % 1 * 1000):03d}\n"
+                   "I really did not expect to see you here today.\n")
+    rc = main(["analyze", str(clip), "--transcript", str(srt), "--format", "json"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    doc = json.loads(captured.out)
+    assert doc["modalities"] == ["text", "voice", "face"]
+    (seg,) = doc["segments"]
+    assert seg["voice_emotion"]["label"] in LABELS and seg["text_emotion"]["label"] in LABELS
+    assert seg["face_emotion"]["face_seen"] > 0.9
+    check_scores(seg["face_emotion"]["scores"])

@@ -396,7 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "and sentiment from the words. Utterances come from --transcript's timestamps; else\n"
                     "speech-to-text with word timings (pip install 'affectkit[asr]'); else, or with --no-asr,\n"
                     "voice-activity segmentation (no text). stderr says which. Utterances under 0.5 s get no\n"
-                    "voice reading (the reason is in the segment's \"errors\").")
+                    "voice reading (the reason is in the segment's \"errors\").\n\n"
+                    "Videos with pictures (pip install 'affectkit[face]'): frames sampled at --fps (default 5),\n"
+                    "upright, frontal faces found and followed; per utterance \"face_emotion\" reads the main face\n"
+                    "(a CNN trained on FER2013), or null with \"face: no face seen\" in its \"errors\". Without a\n"
+                    "transcript or speech (e.g. no soundtrack), utterances are fixed --window windows (default 2 s).")
     analyze.add_argument("inputs", nargs="+", metavar="FILE", help="transcripts, audio or video files")
     analyze.add_argument("--format", choices=("table", "json", "csv"), default="table",
                          help="output format (default: table on the terminal)")
