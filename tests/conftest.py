@@ -186,3 +186,41 @@ def emodb_wav(shared_data):
         if not f.is_file():
             pytest.skip(f"EmoDB file missing: {f}")
     return files
+
+
+# --- faces (FER2013 crops under tests/data/face, ffmpeg) ------------------------------------------
+
+FACES = DATA / "face"
+
+
+def face_canvas(crop: Path, size: tuple[int, int] = (320, 240), side: int = 160, bg: int = 110):
+    """A gray picture ``size`` (w, h) with the 48x48 FER2013 ``crop`` upscaled to ``side`` pixels in
+    the middle: large enough for the Haar cascade, which misses 48-pixel faces."""
+    import cv2
+    import numpy as np
+
+    w, h = size
+    img = cv2.imread(str(crop), cv2.IMREAD_GRAYSCALE)
+    big = cv2.resize(img, (side, side), interpolation=cv2.INTER_CUBIC)
+    canvas = np.full((h, w), bg, np.uint8)
+    y, x = (h - side) // 2, (w - side) // 2
+    canvas[y:y + side, x:x + side] = big
+    return canvas
+
+
+def gray_video(out: Path, pictures, fps: int = 10, audio: Path | None = None, *extra: str) -> Path:
+    """An H.264 mp4 of uint8 gray ``pictures`` (all one size) at ``fps``; optionally with
+    ``audio`` as its soundtrack (cut to the video's length); ``extra`` ffmpeg output options."""
+    import subprocess
+
+    pictures = list(pictures)
+    h, w = pictures[0].shape
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{w}x{h}",
+           "-r", str(fps), "-i", "-"]
+    if audio is not None:
+        cmd += ["-i", str(audio), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-shortest"]
+    cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", *extra, str(out)]
+    res = subprocess.run(cmd, input=b"".join(p.tobytes() for p in pictures), capture_output=True)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr.decode(errors="replace")[-500:])
+    return out

@@ -61,13 +61,21 @@ class Analysis:
 
 
 def analyze(path: str | Path, transcript: str | Path | None = None, **options: Any) -> Analysis:
-    """Analyse a transcript (text) or a recording (voice, and text from ``transcript`` or
-    speech-to-text). ``options`` go to ``analyze_transcript`` or ``analyze_audio``."""
+    """Analyse a transcript (text), an audio file (voice, and text from ``transcript`` or
+    speech-to-text) or a video (face too). ``options`` go to ``analyze_transcript``,
+    ``analyze_audio`` or ``analyze_video``."""
     from affectkit.analyze import analyze_transcript
-    from affectkit.analyze_media import analyze_audio
+    from affectkit.analyze_media import analyze_audio, analyze_video
+    from affectkit.core.errors import DependencyError
 
     if is_media(path):
-        return Analysis(analyze_audio(path, transcript, **options))
+        try:
+            from affectkit.io.video import has_video_stream
+
+            video = has_video_stream(path)
+        except DependencyError:  # no face extra: the soundtrack is still read
+            video = False
+        return Analysis((analyze_video if video else analyze_audio)(path, transcript, **options))
     if transcript is not None:
         raise ValueError("transcript= goes with an audio or video file; this input is a transcript itself")
     return Analysis(analyze_transcript(path, **options))

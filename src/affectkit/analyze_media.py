@@ -23,11 +23,13 @@ from affectkit.core.data import Segment
 from affectkit.core.errors import AudioError, DependencyError
 
 if TYPE_CHECKING:
+    from affectkit.perceive.face import FaceTimeline
     from affectkit.recognize.text_model import TextModel
     from affectkit.recognize.voice_head import VoiceEmotionHead
 
 MEDIA_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac",
-                            ".webm", ".mp4", ".mkv", ".mov", ".avi"})
+                            ".webm", ".mp4", ".mkv", ".mov", ".avi", ".m4v"})
+WINDOW = 2.0  # seconds: the fixed windows of a video without a transcript or speech
 
 
 def is_media(path: str | Path) -> bool:
@@ -106,13 +108,16 @@ def _text_readings(segments: list[Segment], source: str, model: TextModel | None
     return {i: (preds["emotion"][k], preds["sentiment"][k], words[k]) for k, i in enumerate(texted)}
 
 
-def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utterances, *,
+def analyze_utterances(path: str | Path, x: np.ndarray | None, sr: int, utterances: Utterances, *,
                        text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
                        progress: Callable[[int], None] | None = None, cache: Any = None,
-                       explain: bool = True) -> dict:
+                       explain: bool = True, face: FaceTimeline | None = None,
+                       no_voice: str | None = None, duration: float | None = None) -> dict:
     """The analysis record of a decoded recording, one record per utterance with the voice
-    reading and cues, the text reading where there is text, and their fusion (``emotion``,
-    ``modality_weights``, ``conflict``, ``explanation``). ``progress(1)`` per utterance.
+    reading and cues, the text reading where there is text, given a video's ``face`` timeline
+    the face reading (``face_emotion``; null with "no face" in ``errors`` where none is seen),
+    and their fusion (``emotion``, ``modality_weights``, ``conflict``, ``explanation``).
+    ``x=None``: no usable audio (``no_voice`` says why). ``progress(1)`` per utterance.
     ``cache``: a FeatureCache for the voice features (None: computed afresh). ``explain``:
     name the words behind each text reading (one extra model pass per word)."""
     from affectkit.analyze import fused_fields, valence
@@ -123,9 +128,16 @@ def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utt
     from affectkit.recognize.voice_affect import bundled_voice_head, segment_readings, voice_model_name
 
     source, segments = str(path), utterances.segments
-    head = voice_head or bundled_voice_head()
-    voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress, cache=cache)
+    if x is not None:
+        head = voice_head or bundled_voice_head()
+        voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress, cache=cache)
+    else:
+        head = None
+        voice = [(None, f"voice: {no_voice or 'no audio'}") for _ in segments]
+        if progress:
+            progress(len(segments))
     text = _text_readings(segments, source, text_model, explain)
+    faces = [_face_reading(face, seg) for seg in segments] if face is not None else None
     records = []
     for i, seg in enumerate(segments):
         reading, why = voice[i]
@@ -139,24 +151,122 @@ def analyze_utterances(path: str | Path, x: np.ndarray, sr: int, utterances: Utt
             emo = {"label": text[i][0].label, "scores": round_scores(text[i][0].scores, 4)}
             sent = {"label": text[i][1].label, "scores": round_scores(text[i][1].scores, 4)}
             scores["text"], cues["text"], tone["text"] = text[i][0].scores, text[i][2], valence(sent["scores"])
+        face_reading, face_why = faces[i] if faces is not None else (None, None)
+        if faces is not None:
+            scores["face"], cues["face"] = face_reading and face_reading["scores"], []
         unread = {"voice": why.removeprefix("voice: ").split(";")[0]} if why else {}
-        rec.update(text_emotion=emo, voice_emotion=reading,
-                   **fused_fields(scores, cues, valence=tone, unread=unread, explain=explain),
+        if face_why:
+            unread["face"] = face_why.removeprefix("face: ").split(";")[0]
+        rec.update(text_emotion=emo, voice_emotion=reading)
+        if faces is not None:
+            rec["face_emotion"] = face_reading
+        rec.update(**fused_fields(scores, cues, valence=tone, unread=unread, explain=explain),
                    sentiment=sent and sent["label"], sentiment_scores=sent and sent["scores"],
-                   errors=[why] if why else [])
+                   errors=[w for w in (why, face_why) if w])
         records.append(rec)
-    models = {"voice.emotion": voice_model_name(head), "fusion": bundled_fusion().name}
+    models = {"voice.emotion": voice_model_name(head)} if head is not None else {}
+    models["fusion"] = bundled_fusion().name
     if text:
         name = (text_model or bundled_text_model()).name
         models.update({"text.emotion": name, "text.sentiment": name})
+    if face is not None:
+        models["face.expression"] = face.model_name
     if utterances.method == "asr":
         models["segment.asr"] = utterances.detail["model"]
-    doc = build_document(source, records, duration=len(x) / sr,
-                         modalities=(["text"] if text else []) + ["voice"], models=models,
-                         segmentation=utterances.detail)
+    modalities = (["text"] if text else []) + (["voice"] if x is not None else []) + (["face"] if face else [])
+    doc = build_document(source, records, duration=len(x) / sr if x is not None else duration,
+                         modalities=modalities, models=models, segmentation=utterances.detail)
     doc["summary"]["voice_emotion_counts"] = label_counts(r["voice_emotion"] and r["voice_emotion"]["label"]
                                                           for r in records)
+    if face is not None:
+        doc["summary"]["face_emotion_counts"] = label_counts(r["face_emotion"] and r["face_emotion"]["label"]
+                                                             for r in records)
+        doc["summary"]["frames_sampled"] = len(face.times)
+        doc["summary"]["frames_with_face"] = face.frames_with_face
     return doc
+
+
+def _face_reading(face: FaceTimeline, seg: Segment) -> tuple[dict | None, str | None]:
+    from affectkit.perceive.face import segment_reading
+
+    reading, why = segment_reading(face, float(seg.start), float(seg.end))
+    if reading is None:
+        return None, f"face: {why}"
+    return {"label": reading["label"], "scores": _rounded(reading["scores"]), "cues": reading["cues"],
+            "face_seen": reading["face_seen"]}, None
+
+
+def _rounded(scores: dict[str, float], digits: int = 4) -> dict[str, float]:
+    r = {k: round(v, digits) for k, v in scores.items()}
+    top = max(scores, key=scores.get)
+    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
+    return r
+
+
+def fixed_windows(duration: float, window: float = WINDOW) -> list[Segment]:
+    """Consecutive windows of ``window`` seconds over [0, duration] (the last one shorter)."""
+    if not window > 0:
+        raise ValueError(f"window must be positive, got {window}")
+    out, t, i = [], 0.0, 0
+    while t < duration - 1e-6:
+        out.append(Segment(text="", start=round(t, 3), end=round(min(duration, t + window), 3), index=i))
+        t += window
+        i += 1
+    return out
+
+
+def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
+                  language: str | None = None, transcript_format: str | None = None, fps: float = 5.0,
+                  window: float = WINDOW, text_model: TextModel | None = None,
+                  voice_head: VoiceEmotionHead | None = None, face_model=None,
+                  progress: Callable[[int], None] | None = None,
+                  note: Callable[[str], None] | None = None, cache: Any = None, explain: bool = True) -> dict:
+    """Analysis record for a video: faces found, followed and read per utterance (``face_emotion``),
+    beside the voice and text readings. Utterances come from ``transcript``; else from the
+    soundtrack (speech-to-text or voice activity, as ``analyze_audio``); else (no audio track, or
+    no speech in it) from fixed ``window``-second windows. A video where no face is ever seen
+    gives "no face" per utterance, not an error. VideoError for a file without a video stream."""
+    from affectkit.io.audio import load_audio
+    from affectkit.io.video import probe_video
+    from affectkit.perceive.face import face_timeline
+
+    say = note or (lambda msg: None)
+    info = probe_video(path)
+    tl = face_timeline(path, fps=fps, model=face_model)
+    say(f"{len(tl.times)} frames sampled at {fps:g} fps, a face in {tl.frames_with_face}")
+    x, sr, no_voice, found = None, 16000, None, None
+    if info.has_audio:
+        try:
+            x, sr = load_audio(path)
+        except AudioError as exc:
+            no_voice = exc.reason
+    else:
+        no_voice = "the video has no audio track"
+    duration = len(x) / sr if x is not None else max(info.duration or 0.0, tl.duration)
+    if x is not None:
+        try:
+            found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
+                                    asr=asr, language=language, cache=cache)
+        except AudioError as exc:
+            if transcript is not None:
+                raise
+            no_voice = exc.reason
+            x = None
+    if found is None:
+        if transcript is not None:
+            from affectkit.io.transcripts import read_transcript
+            from affectkit.segment.vad import segments_from_transcript
+
+            segments = segments_from_transcript(read_transcript(transcript, transcript_format), duration, str(path))
+            found = Utterances(segments, "transcript", {"method": "transcript", "transcript": str(transcript)},
+                               f"{len(segments)} utterances from the timestamps of {transcript}")
+        else:
+            segments = fixed_windows(duration, window)
+            found = Utterances(segments, "windows", {"method": "windows", "window": window, "no_voice": no_voice},
+                               f"{len(segments)} fixed {window:g} s windows ({no_voice})")
+    say(found.note)
+    return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
+                              face=tl, no_voice=no_voice, duration=duration, cache=cache, explain=explain)
 
 
 def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,

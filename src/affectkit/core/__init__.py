@@ -8,6 +8,7 @@ from affectkit.core.errors import (
     ModelError,
     RegistryError,
     TranscriptError,
+    VideoError,
 )
 from affectkit.core.labels import EMOTION, SENTIMENT, LabelSpace
 from affectkit.core.data import Prediction, Segment, Word
@@ -15,6 +16,6 @@ from affectkit.core.registry import Registry
 
 __all__ = [
     "AffectkitError", "AudioError", "DataError", "DependencyError", "InputError", "ModelError", "RegistryError",
-    "TranscriptError", "EMOTION", "SENTIMENT", "LabelSpace", "Prediction", "Segment", "Word",
+    "TranscriptError", "VideoError", "EMOTION", "SENTIMENT", "LabelSpace", "Prediction", "Segment", "Word",
     "Registry",
 ]

@@ -30,6 +30,15 @@ class AudioError(InputError):
         super().__init__(f"{self.path}: {message}")
 
 
+class VideoError(InputError):
+    """A video or image file cannot be used for its pictures. Names the file and the problem."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = str(path)
+        self.reason = message
+        super().__init__(f"{self.path}: {message}")
+
+
 class DependencyError(AffectkitError, ImportError):
     """An optional dependency (a Python extra or a system tool) is missing; says how to install it."""
 

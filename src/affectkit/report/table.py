@@ -52,11 +52,14 @@ def render_table(records: Iterable[dict], width: int | None = None) -> str:
     """One line per utterance, and under it the utterance's ``explanation`` when it has one.
     Records with a ``voice_emotion`` (audio) get voice columns after the fused ``emotion``:
     the voice reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's
-    median) and the text reading (``text_emotion``)."""
+    median) and the text reading (``text_emotion``); records with a ``face_emotion`` key
+    (video) get a ``face`` column ("no face" where none was seen)."""
     width = width or shutil.get_terminal_size((120, 20)).columns
     records = list(records)
     audio = any("voice_emotion" in r for r in records)
-    header = ["#", "start", "end", "speaker", *(VOICE_COLUMNS if audio else ("emotion",)), "sentiment", "text"]
+    video = any("face_emotion" in r for r in records)
+    header = ["#", "start", "end", "speaker", *(VOICE_COLUMNS if audio else ("emotion",)),
+              *(("face",) if video else ()), "sentiment", "text"]
     rows = []
     for i, rec in enumerate(records):
         text = rec.get("text") or ""
@@ -68,6 +71,8 @@ def render_table(records: Iterable[dict], width: int | None = None) -> str:
                       _cue(rec, "loudness_rel_db", "{:+.1f} dB", 0.1), _reading(rec.get("text_emotion"))]
         else:
             middle = [_score(rec, "emotion")]
+        if video:
+            middle.append(_reading(rec.get("face_emotion")) if rec.get("face_emotion") else "no face")
         rows.append([str(i), _time(rec.get("start")), _time(rec.get("end")), str(rec.get("speaker") or "-")[:14],
                      *middle, _score(rec, "sentiment"), text])
     widths = [max([len(header[c])] + [len(r[c]) for r in rows]) for c in range(len(header) - 1)]

@@ -13,14 +13,15 @@ from typing import Iterable
 from affectkit.core.errors import InputError
 
 SCORE_TASKS = ("emotion", "sentiment")
-MODALITY_READINGS = ("text_emotion", "voice_emotion")
+MODALITY_READINGS = ("text_emotion", "voice_emotion", "face_emotion")
 
 
 def flat_rows(records: Iterable[dict]) -> list[dict]:
     """One flat dict per segment, for CSV and pandas: scores as ``emotion_<label>`` columns;
     per-modality readings as their label (``text_emotion``, ``voice_emotion``), the voice
-    scores as ``voice_<label>`` and its cues by name; each modality's share of the fused
-    answer as ``weight_<modality>``; a segment's ``errors`` joined by "; ".
+    scores as ``voice_<label>`` and its cues by name, the face scores as ``face_<label>`` and
+    ``face_seen``; each modality's share of the fused answer as ``weight_<modality>``; a
+    segment's ``errors`` joined by "; ".
     Word timings stay in the JSON form only."""
     rows = []
     for rec in records:
@@ -38,6 +39,11 @@ def flat_rows(records: Iterable[dict]) -> list[dict]:
         row.update(voice.get("cues") or {})
         for modality, share in (rec.get("modality_weights") or {}).items():
             row[f"weight_{modality}"] = share
+        face = rec.get("face_emotion") or {}
+        for label, p in (face.get("scores") or {}).items():
+            row[f"face_{label}"] = p
+        if "face_emotion" in rec:
+            row["face_seen"] = face.get("face_seen", 0.0)
         if isinstance(rec.get("errors"), list):
             row["errors"] = "; ".join(map(str, rec["errors"]))
         rows.append(row)

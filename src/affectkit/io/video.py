@@ -1,0 +1,252 @@
+"""Pictures in: probe and decode videos (frames sampled at a chosen rate) and still images.
+
+Videos are decoded with PyAV (the ``face`` extra), so every container and codec FFmpeg knows
+works (mp4, mov, mkv, webm, avi...). Frames come out upright: the display-matrix rotation that
+phones write (``rotate`` 90/180/270) is applied. Images (png, jpg, bmp, webp, tiff) are read with
+OpenCV, which honours their EXIF orientation. Every problem raises ``VideoError`` naming the file:
+missing, empty, corrupt or unsupported, no video stream, no decodable frame.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from affectkit.core.errors import DependencyError, VideoError
+
+DEFAULT_FPS = 5.0  # frames per second sampled for affect: expressions change slower than this
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
+
+
+def is_image(path: str | Path) -> bool:
+    return Path(str(path)).suffix.lower() in IMAGE_SUFFIXES
+
+
+def is_video(path: str | Path) -> bool:
+    """True for a video container name (by suffix; a .webm may still hold only audio)."""
+    return Path(str(path)).suffix.lower() in VIDEO_SUFFIXES
+
+
+def _av():
+    try:
+        import av
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise DependencyError("video decoding needs PyAV: pip install 'affectkit[face]'") from None
+    return av
+
+
+def _cv2():
+    try:
+        import cv2
+    except ImportError:  # pragma: no cover
+        raise DependencyError("images and face detection need OpenCV: pip install 'affectkit[face]' "
+                              "(opencv-python-headless<5)") from None
+    return cv2
+
+
+def _check_file(path: str | Path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(str(path), "no such file")
+    if p.is_dir():
+        raise VideoError(str(path), "is a directory, not a video or image file")
+    if p.stat().st_size == 0:
+        raise VideoError(str(path), "the file is empty (0 bytes)")
+    return p
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """A video's first video stream; ``width`` and ``height`` are upright (after rotation)."""
+
+    path: str
+    duration: float | None  # seconds; None when the container does not say
+    fps: float | None
+    width: int
+    height: int
+    rotation: int  # degrees clockwise applied to the stored pictures to make them upright
+    codec: str
+    has_audio: bool
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One sampled picture: ``t`` seconds from the start, ``image`` uint8 (H, W) gray or (H, W, 3) BGR."""
+
+    t: float
+    image: np.ndarray
+
+
+def _open(path: str | Path):
+    av = _av()
+    p = _check_file(path)
+    try:
+        container = av.open(str(p))
+    except av.FFmpegError as exc:
+        raise VideoError(str(path), f"cannot be read as video: corrupt or unsupported ({_msg(exc)})") from None
+    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic] \
+        if hasattr(av.stream, "Disposition") else list(container.streams.video)
+    if not streams:
+        has_audio = bool(container.streams.audio)
+        container.close()
+        raise VideoError(str(path), "has no video stream" + (" (an audio-only file)" if has_audio else ""))
+    return container, streams[0]
+
+
+def _msg(exc: Exception) -> str:
+    s = getattr(exc, "strerror", None) or str(exc)
+    return s.split(": '")[0] if s else type(exc).__name__
+
+
+def _clockwise(rotation: float | int | None) -> int:
+    """PyAV's frame/stream rotation (degrees counter-clockwise, as FFmpeg's display matrix) ->
+    the clockwise turn that makes the picture upright, one of 0, 90, 180, 270."""
+    if not rotation or not math.isfinite(float(rotation)):
+        return 0
+    return int(round(-float(rotation) / 90.0)) % 4 * 90
+
+
+def has_video_stream(path: str | Path) -> bool:
+    """True when a video file (by suffix) opens and holds a picture stream (not only a cover
+    image); False for other names, audio-only and unreadable files (their own errors come from
+    the audio path). DependencyError when PyAV is missing for a video name."""
+    if not is_video(path):
+        return False
+    av = _av()
+    try:
+        container, _ = _open(path)
+    except (VideoError, av.FFmpegError):
+        return False
+    container.close()
+    return True
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Duration, frame rate, upright size and rotation of the first video stream, or VideoError."""
+    container, stream = _open(path)
+    try:
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        rate = stream.average_rate or stream.guessed_rate
+        fps = float(rate) if rate else None
+        rotation = 0
+        w, h = stream.codec_context.width, stream.codec_context.height
+        # the display matrix is on the decoded frames; peek at the first one
+        try:
+            for frame in container.decode(stream):
+                rotation = _clockwise(getattr(frame, "rotation", 0))
+                w, h = frame.width, frame.height
+                break
+        except _av().FFmpegError as exc:
+            raise VideoError(str(path), f"no decodable video frame: corrupt or unsupported ({_msg(exc)})") from None
+        if rotation in (90, 270):
+            w, h = h, w
+        return VideoInfo(path=str(path), duration=duration, fps=fps, width=int(w), height=int(h), rotation=rotation,
+                         codec=stream.codec_context.name, has_audio=bool(container.streams.audio))
+    finally:
+        container.close()
+
+
+def _upright(img: np.ndarray, clockwise: int) -> np.ndarray:
+    if clockwise == 0:
+        return img
+    return np.ascontiguousarray(np.rot90(img, k=-(clockwise // 90)))
+
+
+def _scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
+    if not max_side or max(w, h) <= max_side:
+        return w, h
+    s = max_side / max(w, h)
+    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+
+
+def iter_frames(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool = False,
+                max_side: int | None = None) -> Iterator[Frame]:
+    """Upright frames of a video, one every ``1/fps`` seconds (the first frame at or after each
+    sampling time; ``fps=None``: every frame), gray or BGR, scaled down so that the longer side is
+    at most ``max_side``. VideoError for an unusable file or one without a decodable frame."""
+    if fps is not None and not fps > 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    av = _av()
+    container, stream = _open(path)
+    stream.thread_type = "AUTO"
+    fmt = "gray" if gray else "bgr24"
+    start = None
+    next_t = 0.0
+    n = 0
+    try:
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                if start is None:
+                    start = frame.time
+                t = frame.time - start
+                if fps is not None and t + 1e-6 < next_t:
+                    continue
+                if fps is not None:
+                    next_t = (math.floor(t * fps + 1e-6) + 1) / fps
+                rot = _clockwise(getattr(frame, "rotation", 0))
+                w, h = frame.width, frame.height
+                # scale in FFmpeg's swscale (cheap), then turn upright
+                sw, sh = _scaled_size(w, h, max_side)
+                img = frame.to_ndarray(width=sw, height=sh, format=fmt) if (sw, sh) != (w, h) \
+                    else frame.to_ndarray(format=fmt)
+                n += 1
+                yield Frame(round(float(t), 4), _upright(img, rot))
+        except av.FFmpegError as exc:
+            if n == 0:
+                raise VideoError(str(path), f"no decodable video frame: corrupt or unsupported ({_msg(exc)})") from None
+            # a truncated file: keep the frames decoded so far
+    finally:
+        container.close()
+    if n == 0:
+        raise VideoError(str(path), "has a video stream but no decodable frame")
+
+
+def read_image(path: str | Path, *, gray: bool = False) -> np.ndarray:
+    """An image file (EXIF orientation applied) as uint8 BGR (H, W, 3), or gray (H, W)."""
+    cv2 = _cv2()
+    p = _check_file(path)
+    data = np.fromfile(str(p), dtype=np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE if gray else cv2.IMREAD_COLOR)
+    if img is None:
+        raise VideoError(str(path), "cannot be read as an image: corrupt or unsupported format")
+    return img
+
+
+def read_pictures(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool = False,
+                  max_side: int | None = None) -> Iterator[Frame]:
+    """An image (one frame at t=0) or a video's sampled frames, by file name suffix; other names
+    are tried as an image first, then as a video."""
+    if is_image(path):
+        img = read_image(path, gray=gray)
+        if max_side:
+            img = _fit(img, max_side)
+        yield Frame(0.0, img)
+        return
+    if not is_video(path):
+        _check_file(path)
+        try:
+            img = read_image(path, gray=gray)
+        except VideoError:
+            pass
+        else:
+            yield Frame(0.0, _fit(img, max_side) if max_side else img)
+            return
+    yield from iter_frames(path, fps, gray=gray, max_side=max_side)
+
+
+def _fit(img: np.ndarray, max_side: int) -> np.ndarray:
+    h, w = img.shape[:2]
+    sw, sh = _scaled_size(w, h, max_side)
+    if (sw, sh) == (w, h):
+        return img
+    return _cv2().resize(img, (sw, sh), interpolation=_cv2().INTER_AREA)

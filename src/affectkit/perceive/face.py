@@ -1,0 +1,151 @@
+"""``face.expression``: facial expression per segment of a video, or per face in an image.
+
+Frames are sampled (default 5 per second), turned upright, searched for frontal faces (OpenCV's
+Haar cascade), the faces followed across frames (IoU tracking), and every face crop classified by
+the bundled CNN trained on FER2013 (``recognize.face_affect``). Per segment, the reading is the
+mean of the class probabilities of the segment's *main* face (the track with the largest summed
+box area inside the segment); ``face_seen`` is the fraction of the segment's sampled frames
+that show it. A segment without any face gets no reading: "no face", never a guess.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from affectkit.core.data import Segment
+from affectkit.core.labels import EMOTION
+from affectkit.perceive.face_detect import crop_face, detect_faces
+from affectkit.perceive.face_track import Track, main_track, track_faces
+from affectkit.perceive.registry import EXTRACTORS
+
+DETECT_MAX_SIDE = 640  # frames are decoded at most this large: detection cost, crops stay >= 48 px
+
+
+@dataclass
+class FaceTimeline:
+    """What a video shows, frame by frame: sampled ``times``; per frame the ``boxes`` found (in
+    the decoded frame's pixels, ``frame_size`` = (width, height)); ``probs[(frame, i)]`` the
+    expression probabilities of face ``i`` of that frame; and the face ``tracks``."""
+
+    path: str
+    times: list[float]
+    boxes: list[list[tuple[int, int, int, int]]]
+    probs: dict[tuple[int, int], np.ndarray]
+    tracks: list[Track]
+    labels: tuple[str, ...]
+    frame_size: tuple[int, int]
+    duration: float
+    model_name: str = "face.expression"
+
+    @property
+    def frames_with_face(self) -> int:
+        return sum(1 for b in self.boxes if b)
+
+
+def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: int = DETECT_MAX_SIDE,
+                  progress: Callable[[int], None] | None = None) -> FaceTimeline:
+    """Decode, detect, classify and track the faces of a video (or one image). VideoError for
+    an unusable file; a video where no face is ever seen gives a timeline with no tracks."""
+    from affectkit.io.video import read_pictures
+    from affectkit.recognize.face_affect import bundled_face_model
+
+    model = model or bundled_face_model()
+    times, boxes, crops, keys = [], [], [], []
+    size = (0, 0)
+    for fi, frame in enumerate(read_pictures(path, fps, gray=True, max_side=max_side)):
+        found = detect_faces(frame.image, max_side=None)
+        times.append(frame.t)
+        boxes.append(found)
+        size = (frame.image.shape[1], frame.image.shape[0])
+        for i, b in enumerate(found):
+            crops.append(crop_face(frame.image, b))
+            keys.append((fi, i))
+        if progress:
+            progress(1)
+    probs = model.predict_proba(crops) if crops else np.zeros((0, len(model.labels)))
+    tracks = track_faces(zip(times, boxes))
+    step = 1.0 / fps if fps else 0.0
+    duration = (times[-1] + step) if times else 0.0
+    return FaceTimeline(str(path), times, boxes, dict(zip(keys, probs)), tracks, tuple(model.labels), size, duration,
+                        model.name)
+
+
+def segment_reading(tl: FaceTimeline, start: float, end: float) -> tuple[dict[str, Any] | None, str | None]:
+    """(reading, None) or (None, why) for the span [start, end): the main face's mean
+    probabilities, ``face_seen`` and a few cues (box size relative to the frame, frames used)."""
+    idx = [i for i, t in enumerate(tl.times) if start <= t < end]
+    if not idx:
+        return None, f"no face: no video frame sampled between {start:.2f} and {end:.2f} s"
+    tr = main_track(tl.tracks, start, end)
+    if tr is None:
+        return None, f"no face seen in the {len(idx)} frames sampled between {start:.2f} and {end:.2f} s"
+    pts = [(fi, b, di) for fi, t, b, di in tr.points if start <= t < end]
+    p = np.mean([tl.probs[(fi, di)] for fi, _, di in pts], axis=0)
+    scores = {l: float(v) for l, v in zip(tl.labels, p)}
+    label = max((l for l in tl.labels if l in EMOTION), key=scores.get)
+    w = tl.frame_size[0] or 1
+    cues = {"frames": len(pts), "face_width_rel": round(float(np.median([b[2] for _, b, _ in pts])) / w, 3),
+            "faces_in_view": round(float(np.mean([len(tl.boxes[i]) for i in idx])), 2),
+            "expression_change": round(float(np.mean(np.abs(np.diff([tl.probs[(fi, di)] for fi, _, di in pts],
+                                                                      axis=0)).sum(1))) / 2, 3) if len(pts) > 1 else 0.0}
+    return {"label": label, "scores": scores, "cues": cues, "face_seen": round(len(pts) / len(idx), 3)}, None
+
+
+@EXTRACTORS.register("face.expression")
+class FaceExpression:
+    """Expression probabilities of the main face per segment (columns: the model's labels,
+    ``face_seen``, ``frames``), indexed by (file, start, end) like every feature table. Rows of
+    segments without a face are NaN with ``face_seen`` 0."""
+
+    name = "face.expression"
+    version = "1"
+
+    def __init__(self, fps: float = 5.0, max_side: int = DETECT_MAX_SIDE) -> None:
+        self.fps = fps
+        self.max_side = max_side
+
+    def get_params(self) -> dict[str, Any]:
+        return {"fps": self.fps, "max_side": self.max_side}
+
+    def extract(self, path: str, segments: Sequence[Segment] | None = None, model=None) -> pd.DataFrame:
+        from affectkit.perceive.voice import feature_index
+
+        tl = face_timeline(path, fps=self.fps, model=model, max_side=self.max_side)
+        spans = [(s.start, s.end) for s in segments] if segments else [(0.0, tl.duration)]
+        rows = []
+        for a, b in spans:
+            reading, _ = segment_reading(tl, a, b)
+            row = {l: np.nan for l in tl.labels} | {"face_seen": 0.0, "frames": 0}
+            if reading:
+                row.update(reading["scores"], face_seen=reading["face_seen"], frames=reading["cues"]["frames"])
+            rows.append(row)
+        return pd.DataFrame(rows, index=feature_index(str(path), spans))
+
+
+def image_faces(image: np.ndarray, model=None) -> list[dict[str, Any]]:
+    """Every frontal face of one picture (BGR or gray): ``{"box": [x, y, w, h], "emotion",
+    "emotion_scores"}``, largest face first."""
+    import cv2
+
+    from affectkit.recognize.face_affect import bundled_face_model
+
+    model = model or bundled_face_model()
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    boxes = detect_faces(gray)
+    if not boxes:
+        return []
+    probs = model.predict_proba([crop_face(gray, b) for b in boxes])
+    return [{"box": list(b), **emotion_of(model.labels, p)} for b, p in zip(boxes, probs)]
+
+
+def emotion_of(labels: Sequence[str], p: np.ndarray, digits: int = 4) -> dict[str, Any]:
+    """{"emotion", "emotion_scores"} from one probability row (scores rounded, still summing to 1)."""
+    scores = {l: float(v) for l, v in zip(labels, p)}
+    top = max((l for l in labels if l in EMOTION), key=scores.get)
+    r = {k: round(v, digits) for k, v in scores.items()}
+    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
+    return {"emotion": top, "emotion_scores": r}

@@ -1,0 +1,184 @@
+"""The bundled facial-expression model: FaceCNN weights (fp16 safetensors) + config.json.
+
+``FaceModel.predict_proba(crops)`` takes grayscale face crops (any size, uint8) and returns
+probabilities over the canonical emotion labels, with test-time augmentation (the centre crop and
+its mirror image, logits averaged) as recorded in the config.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from affectkit.core.errors import ModelError
+
+WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "face"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "weights.safetensors"
+INPUT_SIZE = 48  # crops are resized to 48x48 (FER2013's size), then centre-cropped to ``crop``
+
+
+class FaceModel:
+    def __init__(self, net, meta: dict[str, Any], folder: Path | None = None) -> None:
+        self.net = net
+        self.meta = meta
+        self.folder = folder
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.crop: int = int(meta.get("crop", 44))
+        self.tta: str = meta.get("tta", "flip")
+
+    @property
+    def name(self) -> str:
+        return f"{self.meta.get('name', 'face.expression')}@{self.meta.get('version', '0')}"
+
+    # -- files ---------------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> None:
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().half() if v.is_floating_point() else v.detach()
+                 for k, v in self.net.state_dict().items() if not k.endswith("num_batches_tracked")}
+        tmp = folder / (WEIGHTS_FILE + ".tmp")
+        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp))
+        tmp.chmod(0o644)
+        tmp.replace(folder / WEIGHTS_FILE)
+        tmp = folder / (CONFIG_FILE + ".tmp")
+        tmp.write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(folder / CONFIG_FILE)
+
+    @classmethod
+    def load(cls, folder: str | Path = WEIGHTS_DIR) -> "FaceModel":
+        import torch
+        from safetensors.torch import load_file
+
+        from affectkit.recognize.face_cnn import FaceCNN, fold_batchnorm
+
+        folder = Path(folder)
+        cfg_path, w_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
+        if not cfg_path.is_file() or not w_path.is_file():
+            raise ModelError(f"face model not found in {folder} (expected {CONFIG_FILE} and {WEIGHTS_FILE}); "
+                             "retrain with: python bench/train_face.py")
+        try:
+            meta = json.loads(cfg_path.read_text(encoding="utf-8"))
+            net = FaceCNN(**meta["net"])
+            state = load_file(str(w_path))
+            net.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+            missing = set(k for k in net.state_dict() if not k.endswith("num_batches_tracked")) - set(state)
+            if missing or len(meta["labels"]) != net.fc.out_features:
+                raise ValueError(f"weights do not match the config (missing {sorted(missing)[:3]})")
+        except Exception as exc:  # corrupt or foreign files
+            raise ModelError(f"face model in {folder} is unreadable: {exc}") from exc
+        net.eval()
+        fold_batchnorm(net)
+        net.to(memory_format=torch.channels_last)
+        return cls(net, meta, folder=folder)
+
+    # -- inference -----------------------------------------------------------------------------
+    def logits(self, x, tta: str | None = None):
+        """x: uint8/float tensor [N, 1, 48, 48] -> mean logits over the test-time views."""
+        from affectkit.recognize.face_train import eval_views
+
+        import torch
+
+        views = eval_views(x, self.crop, tta or self.tta)
+        with torch.inference_mode():
+            out = sum(self.net(v.contiguous(memory_format=torch.channels_last)) for v in views)
+        return out / len(views)
+
+    def predict_proba(self, crops: Sequence[np.ndarray] | np.ndarray, batch_size: int = 512,
+                      tta: str | None = None) -> np.ndarray:
+        """Probabilities [N, len(labels)] for grayscale (or BGR) face crops of any size."""
+        import torch
+
+        x = prepare_crops(crops)
+        if len(x) == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        out = []
+        for i in range(0, len(x), batch_size):
+            xb = torch.from_numpy(x[i:i + batch_size]).unsqueeze(1)
+            out.append(torch.softmax(self.logits(xb, tta).float(), dim=1).numpy())
+        return np.concatenate(out).astype(np.float64)
+
+
+def prepare_crops(crops: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+    """Face crops (grayscale HxW or BGR HxWx3, any size) -> uint8 [N, 48, 48]."""
+    if isinstance(crops, np.ndarray) and crops.ndim == 3 and crops.shape[1:] == (INPUT_SIZE, INPUT_SIZE) \
+            and crops.dtype == np.uint8:
+        return crops
+    import cv2
+
+    out = np.empty((len(crops), INPUT_SIZE, INPUT_SIZE), dtype=np.uint8)
+    for i, c in enumerate(crops):
+        c = np.asarray(c)
+        if c.ndim == 3:
+            c = cv2.cvtColor(c, cv2.COLOR_BGR2GRAY if c.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
+        if c.dtype != np.uint8:
+            c = np.clip(c, 0, 255).astype(np.uint8)
+        if c.shape != (INPUT_SIZE, INPUT_SIZE):
+            interp = cv2.INTER_AREA if min(c.shape) > INPUT_SIZE else cv2.INTER_LINEAR
+            c = cv2.resize(c, (INPUT_SIZE, INPUT_SIZE), interpolation=interp)
+        out[i] = c
+    return out
+
+
+def bundled_face_model(folder: str | Path | None = None) -> FaceModel:
+    """The face model that ships in the package (loaded once per process and folder);
+    ``$AFFECTKIT_FACE_MODEL`` points at another trained folder. ModelError if unusable."""
+    return _cached_model(str(folder or os.environ.get("AFFECTKIT_FACE_MODEL") or WEIGHTS_DIR))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_model(folder: str) -> FaceModel:
+    return FaceModel.load(folder)
+
+
+def face_model_name(model: FaceModel) -> str:
+    return model.name
+
+
+def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel | None = None,
+                 progress=None, batch_size: int = 512) -> list[dict[str, Any]]:
+    """One record per image file, in order: ``{"path", "faces": [{"box", "emotion",
+    "emotion_scores"}]}``; with ``crop`` the whole image is one face: ``{"path", "emotion",
+    "emotion_scores"}``. A bad file gives ``{"path", "error"}`` (never raises for one file)."""
+    from affectkit.core.errors import InputError
+    from affectkit.io.video import is_video, read_image
+    from affectkit.perceive.face import emotion_of, image_faces
+
+    model = model or bundled_face_model()
+    out: list[dict[str, Any]] = []
+    pending: list[tuple[int, np.ndarray]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        probs = model.predict_proba([img for _, img in pending])
+        for (i, _), p in zip(pending, probs):
+            out[i] = {"path": out[i]["path"], **emotion_of(model.labels, p)}
+        pending.clear()
+
+    for path in paths:
+        rec: dict[str, Any] = {"path": str(path)}
+        out.append(rec)
+        try:
+            if is_video(path):
+                raise InputError(f"{path}: is a video; predict face reads images "
+                                 "(for a video: affectkit analyze VIDEO)")
+            img = read_image(path, gray=True)
+            if crop:
+                pending.append((len(out) - 1, img))
+                if len(pending) >= batch_size:
+                    flush()
+            else:
+                rec["faces"] = image_faces(img, model=model)
+        except InputError as exc:
+            rec["error"] = str(exc)
+        if progress:
+            progress(1)
+    flush()
+    return out

@@ -1,0 +1,175 @@
+"""Training loop for the facial-expression CNN (FER2013 recipe; CPU first).
+
+The whole split sits in memory as one uint8 tensor; augmentation runs in torch on each batch
+(one affine warp per image: rotation, scale, shift, mirror; then gamma and a random erased patch),
+so the data pipeline costs little next to the network.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from affectkit.recognize.face_cnn import FaceCNN, normalise
+
+
+@dataclass
+class FaceRecipe:
+    widths: tuple[int, ...] = (32, 64, 96, 192)
+    depths: tuple[int, ...] = (1, 1, 2, 2)
+    dropout: float = 0.3
+    crop: int = 44
+    epochs: int = 40
+    batch_size: int = 128
+    max_lr: float = 0.05
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    rotate_deg: float = 12.0
+    scale: tuple[float, float] = (0.9, 1.12)
+    shift: float = 0.08  # fraction of the crop
+    gamma: float = 0.3  # log-uniform gamma in [exp(-g), exp(g)]
+    erase_p: float = 0.5
+    erase_size: tuple[float, float] = (0.1, 0.35)  # side, fraction of the crop
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+def augment(x: torch.Tensor, r: FaceRecipe, gen: torch.Generator) -> torch.Tensor:
+    """uint8 [N, 1, 48, 48] -> normalised float [N, 1, crop, crop], randomly warped."""
+    n = x.shape[0]
+    xf = x.float()
+    ang = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(r.rotate_deg)
+    s = torch.exp(torch.empty(n).uniform_(math.log(r.scale[0]), math.log(r.scale[1]), generator=gen))
+    flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)
+    tx, ty = ((torch.rand(2, n, generator=gen) * 2 - 1) * r.shift * 2)  # in [-1, 1] grid units
+    k = r.crop / x.shape[-1]  # output covers a crop-sized window of the input
+    cos, sin = torch.cos(ang) * k / s, torch.sin(ang) * k / s
+    theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, [n, 1, r.crop, r.crop], align_corners=False)
+    out = F.grid_sample(xf, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    g = torch.exp((torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * r.gamma)
+    out = 255.0 * (out.clamp(0, 255) / 255.0) ** g
+    out = normalise(out)
+    if r.erase_p > 0:
+        side = (torch.empty(n).uniform_(*r.erase_size, generator=gen) * r.crop).long().clamp_min(1)
+        cx = (torch.rand(n, generator=gen) * r.crop).long()
+        cy = (torch.rand(n, generator=gen) * r.crop).long()
+        ar = torch.arange(r.crop)
+        mx = ((ar[None] >= (cx - side // 2)[:, None]) & (ar[None] < (cx + (side + 1) // 2)[:, None]))
+        my = ((ar[None] >= (cy - side // 2)[:, None]) & (ar[None] < (cy + (side + 1) // 2)[:, None]))
+        m = (my[:, :, None] & mx[:, None, :]) & (torch.rand(n, generator=gen) < r.erase_p)[:, None, None]
+        out = out.masked_fill(m[:, None], 0.0)
+    return out
+
+
+def eval_views(x: torch.Tensor, crop: int, tta: str = "flip") -> list[torch.Tensor]:
+    """uint8 [N, 1, 48, 48] -> the normalised views the model averages: "none" (the centre crop),
+    "flip" (+ its mirror), "tencrop" (4 corners + centre, each + mirror)."""
+    size = x.shape[-1]
+    o = (size - crop) // 2
+    xf = x.float()
+    if tta == "tencrop":
+        offs = [(0, 0), (0, size - crop), (size - crop, 0), (size - crop, size - crop), (o, o)]
+    else:
+        offs = [(o, o)]
+    views = [normalise(xf[:, :, i:i + crop, j:j + crop]) for i, j in offs]
+    if tta in ("flip", "tencrop"):
+        views += [v.flip(-1) for v in views]
+    elif tta != "none":
+        raise ValueError(f"unknown test-time augmentation {tta!r} (none, flip, tencrop)")
+    return views
+
+
+@torch.no_grad()
+def predict_logits(net: FaceCNN, x: np.ndarray | torch.Tensor, crop: int, tta: str = "flip",
+                   batch_size: int = 512) -> np.ndarray:
+    was = net.training
+    net.eval()
+    xt = torch.as_tensor(x)
+    if xt.ndim == 3:
+        xt = xt[:, None]
+    out = []
+    for i in range(0, len(xt), batch_size):
+        views = eval_views(xt[i:i + batch_size], crop, tta)
+        out.append((sum(net(v.contiguous(memory_format=torch.channels_last)) for v in views) / len(views)).numpy())
+    net.train(was)
+    return np.concatenate(out)
+
+
+def train_face_cnn(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+                   recipe: FaceRecipe, on_epoch: Callable[[dict[str, Any], FaceCNN], None] | None = None,
+                   deadline: float | None = None, log: Callable[[str], None] | None = None
+                   ) -> tuple[FaceCNN, list[dict[str, Any]]]:
+    """Train on (x_train, y_train) uint8 [N, 48, 48] / int labels; keep the epoch with the best
+    validation accuracy (centre crop + mirror). ``deadline`` (time.time()) stops early, keeping
+    the best epoch so far. Returns (best network, per-epoch history)."""
+    torch.manual_seed(recipe.seed)
+    gen = torch.Generator().manual_seed(recipe.seed)
+    n_classes = int(max(y_train.max(), y_val.max()) + 1) if len(y_val) else int(y_train.max() + 1)
+    n_classes = max(n_classes, 7)
+    net = FaceCNN(recipe.widths, recipe.depths, n_classes=n_classes, dropout=recipe.dropout)
+    net = net.to(memory_format=torch.channels_last)
+    decay, no_decay = [], []
+    for name, p in net.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": recipe.weight_decay},
+                           {"params": no_decay, "weight_decay": 0.0}], lr=recipe.max_lr, momentum=0.9, nesterov=True)
+    xt = torch.from_numpy(np.ascontiguousarray(x_train))[:, None]
+    yt = torch.from_numpy(np.asarray(y_train, dtype=np.int64))
+    steps_per_epoch = max(1, len(xt) // recipe.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.max_lr, epochs=recipe.epochs,
+                                                steps_per_epoch=steps_per_epoch, pct_start=0.2,
+                                                div_factor=20, final_div_factor=200)
+    best_acc, best_state, history = -1.0, None, []
+    for epoch in range(recipe.epochs):
+        t0 = time.perf_counter()
+        net.train()
+        perm = torch.randperm(len(xt), generator=gen)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for b in range(steps_per_epoch):
+            idx = perm[b * recipe.batch_size:(b + 1) * recipe.batch_size]
+            xb = augment(xt[idx], recipe, gen).contiguous(memory_format=torch.channels_last)
+            yb = yt[idx]
+            logits = net(xb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=recipe.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss.detach()) * len(idx)
+            correct += int((logits.argmax(1) == yb).sum())
+            seen += len(idx)
+        train_s = time.perf_counter() - t0
+        val_acc = float("nan")
+        if len(y_val):
+            pred = predict_logits(net, x_val, recipe.crop, "flip").argmax(1)
+            val_acc = float((pred == np.asarray(y_val)).mean())
+        rec = {"epoch": epoch + 1, "loss": round(loss_sum / max(seen, 1), 4), "train_acc": round(correct / max(seen, 1), 4),
+               "val_acc": round(val_acc, 4), "lr": round(sched.get_last_lr()[0], 5),
+               "seconds": round(time.perf_counter() - t0, 1), "train_seconds": round(train_s, 1)}
+        history.append(rec)
+        if val_acc > best_acc or best_state is None:
+            best_acc, best_state = val_acc, copy.deepcopy(net.state_dict())
+            rec["best"] = True
+        if log:
+            log(" ".join(f"{k} {v}" for k, v in rec.items()))
+        if on_epoch:
+            on_epoch(rec, net if rec.get("best") else None)
+        if deadline is not None and time.time() > deadline and epoch + 1 < recipe.epochs:
+            if log:
+                log(f"deadline reached after epoch {epoch + 1}: stopping, keeping the best epoch")
+            history.append({"stopped_early_after_epoch": epoch + 1})
+            break
+    net.load_state_dict(best_state)
+    net.eval()
+    return net, history
