@@ -93,9 +93,11 @@ def test_analyze_video_with_transcript_reads_the_face_per_utterance(capsys, tmp_
     assert doc["summary"]["frames_sampled"] == 20 and doc["summary"]["frames_with_face"] == 10
     assert "frames sampled at 5 fps, a face in 10" in err
     # the table says "no face" where none is seen
-    assert main(["analyze", str(silent_video), "--transcript", str(srt)]) == 0
+    assert main(["analyze", str(silent_video), "--transcript", str(srt), "--no-explain"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert "face" in table[0].split() and "no face" in table[2] and "no face" not in table[1]
+    # the fused answer uses text and face where both read the utterance, text alone where no face
+    assert set(first["modality_weights"]) == {"text", "face"} and set(second["modality_weights"]) == {"text"}
 
 
 def test_analyze_video_without_transcript_or_audio_uses_fixed_windows(capsys, silent_video):
