@@ -145,6 +145,16 @@ def cmd_predict_text(args: argparse.Namespace) -> int:
     return EXIT_ITEM_FAILED if failed else EXIT_OK
 
 
+def _emit_records(results: list[dict], args: argparse.Namespace) -> int:
+    """One JSON line per file record, in order; the exit status says whether any failed."""
+    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    _emit(out, args.output, args.force, list(args.inputs))
+    failed = sum("error" in r for r in results)
+    if failed:
+        print(f"affectkit: {failed} of {len(results)} inputs failed (see their \"error\")", file=sys.stderr)
+    return EXIT_ITEM_FAILED if failed else EXIT_OK
+
+
 def cmd_predict_voice(args: argparse.Namespace) -> int:
     from affectkit.recognize.voice_affect import bundled_voice_head, voice_records
     from affectkit.store.cache import FeatureCache
@@ -154,12 +164,7 @@ def cmd_predict_voice(args: argparse.Namespace) -> int:
     cache = None if args.no_cache else FeatureCache()
     with _progress(len(args.inputs), args.progress, "predict voice") as update:
         results = voice_records(args.inputs, head=head, cache=cache, progress=update)
-    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-    _emit(out, args.output, args.force, list(args.inputs))
-    failed = sum("error" in r for r in results)
-    if failed:
-        print(f"affectkit: {failed} of {len(results)} inputs failed (see their \"error\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed else EXIT_OK
+    return _emit_records(results, args)
 
 
 def cmd_predict_face(args: argparse.Namespace) -> int:
@@ -172,12 +177,7 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
         _cascade_path()  # a missing OpenCV is a dependency error (exit 3), not a per-file one
     with _progress(len(args.inputs), args.progress, "predict face") as update:
         results = face_records(args.inputs, crop=args.crop, model=model, progress=update)
-    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-    _emit(out, args.output, args.force, list(args.inputs))
-    failed = sum("error" in r for r in results)
-    if failed:
-        print(f"affectkit: {failed} of {len(results)} inputs failed (see their \"error\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed else EXIT_OK
+    return _emit_records(results, args)
 
 
 def _check_analyze_options(args: argparse.Namespace, media: list[str]) -> None:
