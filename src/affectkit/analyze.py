@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from affectkit.core.data import Segment
+from affectkit.core.data import Segment, round_scores
 from affectkit.core.errors import AffectkitError
 from affectkit.io.transcripts import read_transcript
 from affectkit.recognize.fusion import bundled_fusion
-from affectkit.recognize.text_affect import read_text, round_scores
+from affectkit.recognize.text_affect import read_text
 from affectkit.recognize.text_model import TextModel, bundled_text_model
 from affectkit.report.writers import flat_rows
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from affectkit.analyze import build_document, label_counts
-from affectkit.core.data import Segment
+from affectkit.core.data import Segment, round_scores
 from affectkit.core.errors import AudioError, DependencyError
 
 if TYPE_CHECKING:
@@ -123,7 +123,6 @@ def analyze_utterances(path: str | Path, x: np.ndarray | None, sr: int, utteranc
     from affectkit.analyze import fused_fields, valence
     from affectkit.explain.voice_cues import voice_phrases
     from affectkit.recognize.fusion import bundled_fusion
-    from affectkit.recognize.text_affect import round_scores
     from affectkit.recognize.text_model import bundled_text_model
     from affectkit.recognize.voice_affect import bundled_voice_head, segment_readings, voice_model_name
 
@@ -192,15 +191,8 @@ def _face_reading(face: FaceTimeline, seg: Segment) -> tuple[dict | None, str | 
     reading, why = segment_reading(face, float(seg.start), float(seg.end))
     if reading is None:
         return None, f"face: {why}"
-    return {"label": reading["label"], "scores": _rounded(reading["scores"]), "cues": reading["cues"],
+    return {"label": reading["label"], "scores": round_scores(reading["scores"], 4), "cues": reading["cues"],
             "face_seen": reading["face_seen"]}, None
-
-
-def _rounded(scores: dict[str, float], digits: int = 4) -> dict[str, float]:
-    r = {k: round(v, digits) for k, v in scores.items()}
-    top = max(scores, key=scores.get)
-    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
-    return r
 
 
 def fixed_windows(duration: float, window: float = WINDOW) -> list[Segment]:

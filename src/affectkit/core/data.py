@@ -63,3 +63,11 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "scores": dict(self.scores)}
+
+
+def round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
+    """Round for display while keeping the sum at 1 (the remainder goes to the top label)."""
+    r = {k: round(v, digits) for k, v in scores.items()}
+    top = max(scores, key=scores.get)
+    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
+    return r

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from affectkit.core.data import Segment
+from affectkit.core.data import Segment, round_scores
 from affectkit.core.labels import EMOTION
 from affectkit.perceive.face_detect import crop_face, detect_faces
 from affectkit.perceive.face_track import Track, main_track, track_faces
@@ -146,6 +146,4 @@ def emotion_of(labels: Sequence[str], p: np.ndarray, digits: int = 4) -> dict[st
     """{"emotion", "emotion_scores"} from one probability row (scores rounded, still summing to 1)."""
     scores = {l: float(v) for l, v in zip(labels, p)}
     top = max((l for l in labels if l in EMOTION), key=scores.get)
-    r = {k: round(v, digits) for k, v in scores.items()}
-    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
-    return {"emotion": top, "emotion_scores": r}
+    return {"emotion": top, "emotion_scores": round_scores(scores, digits)}

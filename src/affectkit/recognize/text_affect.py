@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from affectkit.core.data import Prediction
+from affectkit.core.data import Prediction, round_scores
 from affectkit.recognize.text_model import TextModel, bundled_text_model
 
 
@@ -32,9 +32,3 @@ def text_records(texts: Sequence[str], *, speakers=None, dialogue_ids=None, mode
     return rows
 
 
-def round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
-    """Round for display while keeping the sum at 1 (the remainder goes to the top label)."""
-    r = {k: round(v, digits) for k, v in scores.items()}
-    top = max(scores, key=scores.get)
-    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
-    return r

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from affectkit.core.data import Prediction, Segment
+from affectkit.core.data import Prediction, Segment, round_scores
 from affectkit.core.errors import DependencyError, InputError, ModelError
 from affectkit.core.labels import EMOTION
 from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead
@@ -59,13 +59,6 @@ def to_prediction(classes: Sequence[str], probs: np.ndarray) -> Prediction:
     return Prediction(max(canonical, key=scores.get), scores)
 
 
-def _round_scores(scores: dict[str, float], digits: int) -> dict[str, float]:
-    r = {k: round(v, digits) for k, v in scores.items()}
-    top = max(scores, key=scores.get)
-    r[top] = round(r[top] + 1.0 - sum(r.values()), digits)
-    return r
-
-
 def voice_model_name(head: VoiceEmotionHead) -> str:
     """``name@version`` of a loaded head, for the analysis record's ``models``."""
     config = getattr(head, "config_", {})
@@ -107,7 +100,7 @@ def voice_records(paths: Sequence[str], *, head: VoiceEmotionHead | None = None,
             cues = _extract(cache, prosody, path)
             pred = to_prediction(classes, head.predict_proba(feats)[0])
             out.append({"path": str(path), "emotion": pred.label,
-                        "emotion_scores": _round_scores(pred.scores, digits),
+                        "emotion_scores": round_scores(pred.scores, digits),
                         "cues": _cue_values(cues.iloc[0], digits)})
         except DependencyError as exc:
             raise ModelError(str(exc)) from exc
@@ -151,7 +144,7 @@ def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, hea
         else:
             pred = to_prediction(classes, probs[i])
             row = cues.iloc[i]
-            out.append(({"label": pred.label, "scores": _round_scores(pred.scores, digits),
+            out.append(({"label": pred.label, "scores": round_scores(pred.scores, digits),
                          "cues": {**_cue_values(row, digits), **_cue_values(row, digits, RELATIVE_CUES)}}, None))
         if progress:
             progress(1)
