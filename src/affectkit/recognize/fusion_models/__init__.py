@@ -1,0 +1,27 @@
+"""Fusion models for researchers: scikit-learn-style estimators on per-modality features.
+
+The contract every registered model follows (the research harness relies on it):
+
+- ``X`` is a ``dict[str, np.ndarray]``: modality name ("text", "audio", "vision", ...) -> float32
+  array, either ``[N, D]`` (one vector per sample) or ``[N, T, D]`` (a sequence per sample,
+  padded at the end with all-zero time steps).
+- A modality missing for sample ``i`` is all-NaN in that sample's rows; a modality missing for all
+  samples may simply be absent from the dict at predict time. Models never fail on either.
+- ``y`` is ``[N]``: integer class ids (classification) or floats (regression, e.g. MOSI sentiment
+  in [-3, 3]). Constructor parameter ``task`` is "classification", "regression" or "auto"
+  (integers -> classification).
+- ``fit(X, y)`` returns self; ``predict(X)``; ``predict_proba(X)`` for classification;
+  ``get_params``/``set_params`` and explicit keyword constructor parameters (no work in
+  ``__init__``), so ``sklearn.base.clone`` works.
+
+Models register themselves in ``FUSION_MODELS`` under a short name ("late", "concat", "tfn",
+"lmf", "mult", "misa", plus simple baselines) so that ``affectkit train/bench --model NAME`` finds
+them.
+"""
+from __future__ import annotations
+
+from affectkit.core.registry import Registry
+
+FUSION_MODELS: Registry = Registry("fusion model")
+
+__all__ = ["FUSION_MODELS"]
