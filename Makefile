@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(VENV)/bin/affectkit analyze examples/interview.srt
 	$(VENV)/bin/affectkit analyze examples/talk.flac
+	$(VENV)/bin/affectkit analyze examples/talking_head.mp4
+	$(VENV)/bin/affectkit analyze examples/talking_head.mp4 --format html -o demo-report.html --force
 	echo "I can't believe it, we actually won!" | $(VENV)/bin/affectkit predict text -
 
 test: setup
