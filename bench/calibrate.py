@@ -7,6 +7,7 @@
 
 Text (the bundled model's ``emotion`` head): MELD dev (1,109 utterances, each read with its
 dialogue context, as bench/text_eval does); the fitted T is then checked on MELD test.
+Face (the bundled FER2013 CNN): fit on PublicTest, checked on PrivateTest.
 Voice (the shipped EmoDB recipe): out-of-fold probabilities of leave-one-speaker-out under the
 strict protocol (each file scored by a head that never heard its speaker). EmoDB has no
 held-out speakers beyond these folds, so the "held out" figure fits T on the other nine
@@ -44,7 +45,7 @@ COMMAND = "python bench/calibrate.py"
 N_BINS = 15
 
 # Relative weight of each modality in the late fusion (renormalised over the modalities present).
-WEIGHTS = {"text": 2.0, "voice": 1.0}
+WEIGHTS = {"text": 2.0, "voice": 1.0, "face": 1.0}
 WEIGHTS_NOTE = (
     "A prior, not fitted: ../shared/data holds no recording labelled for both text and voice, so "
     "the weights cannot be learned or checked on paired data here. The text head was trained and "
@@ -134,7 +135,29 @@ def calibrate_voice(limit: int | None) -> dict:
                          "before": scores(probs, y), "after": scores(nested, y)}}
 
 
-HEADS = {"text": calibrate_text, "voice": calibrate_voice}
+def calibrate_face(limit: int | None) -> dict:
+    from affectkit.bench.datasets.face import load_fer2013
+    from affectkit.recognize.face_affect import bundled_face_model, face_model_name
+
+    model = bundled_face_model()
+    labels = list(model.labels)
+    splits = {}
+    for split in ("PublicTest", "PrivateTest"):
+        x, y = load_fer2013(split, limit)
+        t0 = time.perf_counter()
+        probs = model.predict_proba(x)
+        print(f"face: FER2013 {split}, {len(y)} crops in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        splits[split] = (probs, np.asarray(y))
+    t = fit_temperature(*splits["PublicTest"])
+    n_val, n_test = len(splits["PublicTest"][1]), len(splits["PrivateTest"][1])
+    return {"model": face_model_name(model), "task": "emotion", "labels": labels, "temperature": round(t, 4),
+            "data": f"FER2013 PublicTest ({n_val} crops, official split; it also chose the training epoch)",
+            "fit": before_after(*splits["PublicTest"], t),
+            "held_out": {"data": f"FER2013 PrivateTest ({n_test} crops), T from PublicTest",
+                         **before_after(*splits["PrivateTest"], t)}}
+
+
+HEADS = {"text": calibrate_text, "voice": calibrate_voice, "face": calibrate_face}
 
 CARD = """# Late fusion of the emotion heads ({name}@{version})
 
@@ -182,6 +205,9 @@ Conflict thresholds: {conflict_note}
   text + voice data exists in `../shared/data` to check the fusion itself.
 - The text head's T was fit on MELD (conversational English, *Friends*); other registers (clinical
   interviews, meetings) may call for another T.
+- The face head's T was fit on FER2013 PublicTest, the split that also chose its training epoch,
+  and checked on PrivateTest. FER2013 crops are tight, frontal web photos; a face found by the
+  Haar detector in a video frame is framed differently, and one utterance averages many frames.
 """
 
 
@@ -209,7 +235,7 @@ def write_card(config: dict, folder: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--heads", default="text,voice", help="comma-separated: text, voice (default both)")
+    ap.add_argument("--heads", default="text,voice,face", help="comma-separated: text, voice, face (default all)")
     ap.add_argument("--limit", type=int, help="debug: first N MELD utterances / N EmoDB files per speaker and class")
     shipped = ROOT / "src" / "affectkit" / "weights" / "fusion" / CONFIG_FILE
     ap.add_argument("--out", type=Path, default=shipped)

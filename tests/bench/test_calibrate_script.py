@@ -29,3 +29,17 @@ def test_a_debug_run_never_replaces_the_shipped_settings():
     r = subprocess.run([sys.executable, SCRIPT, "--heads", "text", "--limit", "5"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_debug_run_fits_the_face_head_on_fer2013_publictest(tmp_path, shared_data):
+    out, results = tmp_path / "fusion" / "calibration.json", tmp_path / "calibration.json"
+    r = subprocess.run([sys.executable, SCRIPT, "--heads", "face", "--limit", "8", "--out", str(out),
+                        "--results", str(results)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    raw = json.loads(out.read_text())
+    face = raw["calibration"]["face"]
+    assert "PublicTest" in face["data"] and "PrivateTest" in face["held_out"]["data"]
+    assert face["fit"]["after"]["nll"] <= face["fit"]["before"]["nll"] + 1e-9
+    assert face["held_out"]["after"]["accuracy"] == face["held_out"]["before"]["accuracy"]
+    assert FusionConfig.load(out).temperature("face") == raw["temperatures"]["face"]
+    assert "| face (fit) |" in (out.parent / "MODEL_CARD.md").read_text()
