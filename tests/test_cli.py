@@ -114,6 +114,9 @@ def test_analyze_table_json_csv(capsys, monkeypatch, tmp_path, text_model):
     assert seg["speaker"] == "Sam" and seg["start"] == 3.4 and seg["end"] == 8.1
     assert seg["emotion"] == seg["text_emotion"]["label"] in EMOTION.labels
     assert seg["modality_weights"] == {"text": 1.0} and seg["conflict"] is False
+    sc = seg["emotion_scores"]  # valence: the fused reading's P(joy) - P(negative emotions)
+    assert seg["valence"] == pytest.approx(sc["joy"] - sc["anger"] - sc["disgust"] - sc["fear"] - sc["sadness"], abs=2e-3)
+    assert seg["valence"] < 0 and -1 <= min(s["valence"] for s in doc["segments"]) <= max(s["valence"] for s in doc["segments"]) <= 1
     assert seg["explanation"].startswith(f"text ({seg['emotion']}): '")  # the words behind the reading
     rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain"])
     assert rc == 0 and len(out.splitlines()) == 11 and "   > " not in out

@@ -71,14 +71,19 @@ def fused_fields(readings: dict[str, dict[str, float] | None], cues: dict[str, l
                  explain: bool = True) -> dict:
     """The record's fused fields for one utterance from its per-modality emotion scores
     (modality -> scores, None when that modality gave no reading): ``emotion``,
-    ``emotion_scores``, ``modality_weights``, ``conflict``, ``explanation`` (None unless
-    ``explain``). ``cues``: modality -> cue phrases for the explanation."""
+    ``emotion_scores``, ``valence``, ``modality_weights``, ``conflict``, ``explanation`` (None
+    unless ``explain``). ``cues``: modality -> cue phrases for the explanation.
+
+    ``valence`` is read off the fused emotion scores, P(joy) - P(anger, disgust, fear, sadness), in
+    [-1, 1]: a projection of the emotion reading, not a separately trained dimension (no data here
+    is labelled for valence). Arousal is left out: without arousal labels it cannot be grounded."""
     from affectkit.explain.explanation import explain_utterance
-    from affectkit.recognize.fusion import fuse
+    from affectkit.recognize.fusion import emotion_valence, fuse
 
     fused = fuse(readings, bundled_fusion(), valence=valence)
     return {"emotion": fused.label if fused else None,
             "emotion_scores": round_scores(fused.scores, 4) if fused else None,
+            "valence": round(emotion_valence(fused.scores), 3) if fused else None,
             "modality_weights": round_scores(fused.weights, 3) if fused else {},
             "conflict": fused.conflict if fused else False,
             "explanation": explain_utterance(fused, cues, unread) if explain else None}
