@@ -9,7 +9,7 @@ pytest.importorskip("av")
 
 from affectkit.perceive import EXTRACTORS  # noqa: E402
 from affectkit.perceive.face import face_timeline, segment_reading  # noqa: E402
-from affectkit.perceive.face_detect import crop_face, detect_faces  # noqa: E402
+from affectkit.perceive.face_detect import FaceSearch, crop_face, detect_faces  # noqa: E402
 from affectkit.perceive.face_track import iou, main_track, track_faces  # noqa: E402
 
 LABELS = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
@@ -48,6 +48,36 @@ def test_tracking_follows_faces_and_picks_the_main_one():
     gap = [(0.0, [big]), (0.2, [big]), (3.0, [big])]
     assert len(track_faces(gap, max_gap=1.0)) == 2
     assert iou(big, big) == 1.0 and iou(big, small) == 0.0
+
+
+def _shifted(img: np.ndarray, dx: int) -> np.ndarray:
+    out = np.full_like(img, 110)
+    out[:, max(0, dx):img.shape[1] + min(0, dx)] = img[:, max(0, -dx):img.shape[1] - max(0, dx)]
+    return out
+
+
+def test_face_search_follows_a_moving_face_with_few_full_searches():
+    face = face_canvas(FACES / "fer_happy.png")  # the face at (80, 40, 160, 160)
+    frames = [_shifted(face, 4 * i - 20) for i in range(12)] + [np.full_like(face, 110)] * 3 + [face]
+    search = FaceSearch(full_every=5)
+    found = [search(f) for f in frames]
+    for i in range(12):
+        assert len(found[i]) == 1 and iou(found[i][0], (60 + 4 * i, 40, 160, 160)) > 0.6, (i, found[i])
+    assert found[12:15] == [[], [], []]
+    assert len(found[15]) == 1 and iou(found[15][0], (80, 40, 160, 160)) > 0.6  # back at once: a full search
+    # full searches: frames 0, 5, 10 (every 5th), 13, 14, 15 (the previous frame had no face)
+    assert search.full_searches == 6
+
+
+def test_face_search_finds_a_face_that_walks_in_by_the_next_full_search():
+    face = face_canvas(FACES / "fer_surprise.png")
+    blank = np.full_like(face, 110)
+    frames = [np.hstack([face, blank])] * 6 + [np.hstack([face, face])] * 6
+    search = FaceSearch(full_every=5)
+    counts = [len(search(f)) for f in frames]
+    assert counts == [1] * 10 + [2, 2]  # the second face appears at frame 6, found by the search at frame 10
+    with pytest.raises(ValueError):
+        FaceSearch(full_every=0)
 
 
 @pytest.fixture(scope="module")
