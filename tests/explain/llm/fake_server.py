@@ -68,7 +68,8 @@ class FakeLLM:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/v1"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     def _answer(self, h: BaseHTTPRequestHandler, step: tuple) -> None:
         kind = step[0]

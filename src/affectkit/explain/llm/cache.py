@@ -52,14 +52,15 @@ class ResponseCache:
             log.warning("ignoring unreadable LLM cache entry %s (%s)", path, exc)
             return None
 
-    def put(self, key: str, response: dict) -> Path:
-        """Store atomically: a temp file beside the entry, then a rename."""
+    def put(self, key: str, response: dict, request: dict | None = None) -> Path:
+        """Store atomically: a temp file beside the entry, then a rename. ``request`` (the URL
+        and body, never the key) is stored beside the response so an entry can be read back."""
         path = self.entry(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": key, "response": response}, fh, ensure_ascii=False)
+                json.dump({"key": key, "request": request, "response": response}, fh, ensure_ascii=False)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)

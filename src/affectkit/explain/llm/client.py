@@ -196,7 +196,7 @@ class ChatClient(_Batch):
         obj = self._post_with_retries(json.dumps(body, ensure_ascii=False).encode("utf-8"))
         reply = reply_from_response(obj)
         if self.cache is not None:
-            self.cache.put(key, obj)
+            self.cache.put(key, obj, {"url": self.url, "body": body})
         return reply
 
     def _post_with_retries(self, data: bytes) -> Any:

@@ -119,5 +119,5 @@ class LocalLLM(_Batch):
         obj.setdefault("model", self.name)
         reply = reply_from_response(obj)
         if self.cache is not None:
-            self.cache.put(key, obj)
+            self.cache.put(key, obj, {"model": str(path), "body": body})
         return reply
