@@ -56,10 +56,10 @@ def bundled_gguf(models_dir: str | Path | None = None) -> Path:
 
 def check_installed() -> None:
     """DependencyError naming the extra when llama-cpp-python is not importable."""
-    import importlib.util
-
-    if importlib.util.find_spec("llama_cpp") is None:
-        raise DependencyError(f"the local LLM backend needs llama-cpp-python: {INSTALL}")
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        raise DependencyError(f"the local LLM backend needs llama-cpp-python: {INSTALL}") from exc
 
 
 @functools.lru_cache(maxsize=2)
