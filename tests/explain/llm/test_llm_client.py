@@ -151,3 +151,16 @@ def test_endpoint_and_bad_settings():
     with pytest.raises(InputError, match="timeout"):
         ChatClient("http://h/v1", "m", timeout=0)
     json.dumps(client("http://h/v1").request_body(MSGS))  # the body is plain JSON
+
+
+def test_a_server_that_rejects_the_seed_is_asked_without_it():
+    def strict(body):
+        if "seed" in body:
+            return ("status", 400, {"error": {"message": "Unrecognized request argument supplied: seed"}})
+        return ("text", "joy")
+
+    with FakeLLM(strict) as server:
+        c = client(server.url)
+        assert [r.text for r in c.chat_many([MSGS, MSGS[:1]])] == ["joy", "joy"]
+        assert "seed" in server.requests[0]["body"] and "seed" not in server.requests[-1]["body"]
+        assert len(server.requests) <= 4

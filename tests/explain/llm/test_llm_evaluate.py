@@ -1,9 +1,7 @@
 """LLMClassifier against the fake server: zero-shot, k-shot and chain-of-thought prompts,
 scores with the harness metrics, parse failures reported beside them, and model specs."""
-import json
 import re
 
-import numpy as np
 import pytest
 from fake_server import FakeLLM
 

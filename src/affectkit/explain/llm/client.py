@@ -3,7 +3,8 @@
 The protocol is the one llama.cpp's ``llama-server``, vLLM, Ollama (``/v1``) and hosted
 services speak: ``POST {base_url}/chat/completions`` with ``{"model", "messages",
 "temperature", "seed", "max_tokens"}``. Settings are deterministic by default (temperature 0
-and a fixed seed; servers that ignore the seed still get temperature 0). The API key comes
+and a fixed seed; a server that rejects the seed field with a 400 naming it is asked again
+without it, and servers that ignore it still get temperature 0). The API key comes
 from the ``api_key`` argument, else ``$AFFECTKIT_LLM_API_KEY``, else ``$OPENAI_API_KEY``;
 it is sent as a bearer token and never stored or logged.
 
@@ -168,6 +169,7 @@ class ChatClient(_Batch):
         self.cache = None if cache is False else (ResponseCache() if cache in (None, True) else cache)
         self.requests_sent = 0  # HTTP requests actually sent (retries included); cache hits send none
         self._count = threading.Lock()
+        self._seed_ok = True  # False once the server has rejected the seed field
 
     @property
     def name(self) -> str:
@@ -188,12 +190,21 @@ class ChatClient(_Batch):
     def chat(self, messages: Messages, max_tokens: int | None = None) -> ChatReply:
         """The model's answer to ``messages``; an LLMError subclass when there is none."""
         body = self.request_body(messages, max_tokens)
+        if not self._seed_ok:
+            body.pop("seed", None)
         key = request_key(self.url, body)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 return reply_from_response(hit, cached=True)
-        obj = self._post_with_retries(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        try:
+            obj = self._post_with_retries(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        except LLMHTTPError as exc:
+            # "seed when supported": a server that rejects the field is asked again without it
+            if exc.status != 400 or "seed" not in body or "seed" not in str(exc).lower():
+                raise
+            self._seed_ok = False
+            return self.chat(messages, max_tokens)
         reply = reply_from_response(obj)
         if self.cache is not None:
             self.cache.put(key, obj, {"url": self.url, "body": body})

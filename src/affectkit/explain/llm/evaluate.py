@@ -127,7 +127,8 @@ class LLMClassifier:
                 out.append(NO_ANSWER)
                 reasons.append(None)
                 continue
-            how = "synonym" if got.raw.strip().strip(".!\"'*").lower() != got.label and got.how != "mention" else got.how
+            said = got.raw.strip().strip(".!\"'*").lower()
+            how = "synonym" if got.how != "mention" and said != got.label else got.how
             methods[how] = methods.get(how, 0) + 1
             out.append(got.label)
             reasons.append(got.reasoning)
