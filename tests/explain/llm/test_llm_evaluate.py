@@ -102,3 +102,25 @@ def test_model_specs():
     for bad in ("http://h/v1#m", "llm:http://h/v1", "llm:ftp://h#m", "llm:#m"):
         with pytest.raises(InputError):
             make_llm_model(bad)
+
+
+def test_open_vocabulary_answers_scored_against_reference_sets(llm_cache):
+    from affectkit.explain.llm.client import ChatClient
+    from affectkit.explain.llm.evaluate import evaluate_open_vocab
+
+    texts = ["t0", "t1", "t2", "t3"]
+    refs = [{"anger"}, {"joy", "surprise"}, {"neutral"}, {"sadness"}]
+    with FakeLLM() as server:
+        server.push(("json", {"emotion_words": ["livid", "scared"]}),        # anger (hit) + fear (miss)
+                    ("json", {"emotion_words": ["thrilled"]}),                # joy: P 1, R 1/2
+                    ("json", {"emotion_words": ["banana"]}),                  # unmapped: empty set
+                    ("text", "I'm sorry, I can't help with that."))          # refusal: empty set
+        res = evaluate_open_vocab(ChatClient(server.url, "fake", cache=llm_cache, concurrency=1), texts, refs)
+        assert "own words" in server.requests[0]["body"]["messages"][0]["content"]
+    assert res["predicted"] == [["anger", "fear"], ["joy"], [], []]
+    assert res["answers"][:3] == [["livid", "scared"], ["thrilled"], ["banana"]] and res["answers"][3] is None
+    assert res["sample_precision"] == pytest.approx((0.5 + 1) / 4)
+    assert res["sample_recall"] == pytest.approx((1 + 0.5) / 4)
+    assert res["micro_precision"] == pytest.approx(2 / 3) and res["micro_recall"] == pytest.approx(2 / 5)
+    assert res["parse_failures_by_kind"] == {"refusal": 1} and res["parse_failure_rate"] == 0.25
+    assert res["unmapped_words"] == {"banana": 1} and res["prompt"] == "emotion_open@1"

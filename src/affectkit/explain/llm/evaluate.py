@@ -12,6 +12,10 @@ can treat ``--model llm:URL#MODEL`` like any model: ``make_llm_model("llm:URL#MO
   reply yields no label is predicted as ``NO_ANSWER`` (always wrong) and listed in
   ``parse_failures_``; ``parse_failure_rate_`` is reported beside every score, and
   ``parse_methods_`` says how leniently labels were read (json / line / mention / synonym).
+
+``evaluate_open_vocab`` scores open-vocabulary answers (the model's own emotion words, mapped
+to the canonical labels by ``vocab``) with set-based precision / recall / F1 against reference
+label sets.
 """
 from __future__ import annotations
 
@@ -215,3 +219,55 @@ def make_llm_model(spec: str, **params: Any) -> LLMClassifier:
 
     endpoint(url)  # validates the URL now, not at the first request
     return LLMClassifier(url, model, **params)
+
+
+def open_vocab_words(reply) -> list[str]:
+    """The emotion words of an open-vocabulary reply (``emotion_words``, else ``emotion``);
+    LLMReplyError subclasses when there are none."""
+    from affectkit.explain.llm.errors import LLMReplyError
+    from affectkit.explain.llm.parse import parse_json
+
+    obj = parse_json(reply)
+    words = obj.get("emotion_words", obj.get("emotions", obj.get("emotion")))
+    if isinstance(words, str):
+        words = [w.strip() for w in words.split(",")]
+    words = [str(w).strip() for w in (words or []) if isinstance(w, str) and w.strip()]
+    if not words:
+        raise LLMReplyError(f"the reply names no emotion words: {obj!r:.200}")
+    return words
+
+
+def evaluate_open_vocab(backend, texts: Sequence[str], references: Sequence[Sequence[str]],
+                        template: str = "emotion_open@1", embeddings: bool = True) -> dict[str, Any]:
+    """Score open-vocabulary answers against reference label sets (e.g. GoEmotions' rows in
+    the canonical labels): the model names emotions in its own words, each word is mapped to a
+    canonical label (``vocab.map_emotions``; unmapped words are dropped and counted), and the
+    predicted label sets are scored with ``vocab.set_scores``. A text without an answer has an
+    empty predicted set. The original words are kept in ``answers``."""
+    from affectkit.explain.llm.vocab import map_emotions, set_scores
+
+    tpl = load_template(template)
+    replies = backend.chat_many([tpl.messages(text=t) for t in texts], max_tokens=tpl.max_tokens)
+    predicted, answers, kinds, methods, unmapped = [], [], {}, {}, {}
+    for reply in replies:
+        try:
+            if isinstance(reply, LLMError):
+                raise reply
+            words = open_vocab_words(reply)
+        except LLMError as exc:
+            kinds[exc.kind] = kinds.get(exc.kind, 0) + 1
+            predicted.append(set())
+            answers.append(None)
+            continue
+        mapped = map_emotions(words, embeddings=embeddings)
+        for m in mapped:
+            methods[m.method] = methods.get(m.method, 0) + 1
+            if m.label is None:
+                unmapped[m.word.lower()] = unmapped.get(m.word.lower(), 0) + 1
+        predicted.append({m.label for m in mapped if m.label})
+        answers.append(words)
+    scores = set_scores(predicted, [set(r) for r in references])
+    return {"model": backend.name, "prompt": tpl.id, **scores, "parse_failure_rate": sum(kinds.values()) / len(texts),
+            "parse_failures_by_kind": kinds, "mapping_methods": methods,
+            "unmapped_words": dict(sorted(unmapped.items(), key=lambda kv: -kv[1])[:30]),
+            "answers": answers, "predicted": [sorted(p) for p in predicted]}
