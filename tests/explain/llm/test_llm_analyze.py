@@ -110,7 +110,8 @@ def test_cues_are_written_out_for_recordings():
     assert v["face"] == "the facial expression model reads anger (p=0.62), face visible in 90% of the sampled frames"
     v = cue_values(segs, 2)
     assert v["voice"].startswith("none (no usable voice") and v["face"] == "no face seen"
-    assert v["text"].startswith("(no words")
+    assert v["text"].startswith("(no words") and cue_values(segs, 1)["text"] == '"I said NO!"'
+    assert cue_values(segs, 0)["context"].startswith("(none: this is the first")
 
 
 def test_open_vocabulary_words_are_mapped_and_kept(fake_llm, llm_cache):

@@ -44,16 +44,19 @@ def face_cue_text(segment: dict) -> str:
 
 def context_text(segments: Sequence[dict], index: int, context: int = 3) -> str:
     """Up to ``context`` utterances before ``index`` as ``speaker: text`` lines."""
+    if index == 0:
+        return "(none: this is the first utterance)"
     before = [s for s in segments[max(0, index - context):index] if (s.get("text") or "").strip()]
     if not before:
-        return "(none: this is the first utterance)"
-    return "\n".join(f"{s.get('speaker') or 'speaker'}: {s['text'].strip()}" for s in before)
+        return "(no words: no transcript for the utterances before it)"
+    return "\n".join(f"{s.get('speaker') or 'unknown speaker'}: {s['text'].strip()}" for s in before)
 
 
 def cue_values(segments: Sequence[dict], index: int, context: int = 3) -> dict[str, str]:
-    """The values of the ``cues_reasoning`` prompt for segment ``index`` of a record."""
+    """The values of the ``cues_reasoning`` prompt for segment ``index`` of a record (the text
+    in double quotes; a stretch without words says so, unquoted)."""
     seg = segments[index]
     text = (seg.get("text") or "").strip()
-    return {"text": text or "(no words: no transcript for this stretch)",
-            "speaker": seg.get("speaker") or "speaker", "context": context_text(segments, index, context),
+    return {"text": f'"{text}"' if text else "(no words: no transcript for this stretch)",
+            "speaker": seg.get("speaker") or "unknown speaker", "context": context_text(segments, index, context),
             "voice": voice_cue_text(seg), "face": face_cue_text(seg)}
