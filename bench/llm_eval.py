@@ -84,6 +84,8 @@ def score(spec: str, task: str, *, limit: int | None = None, k_shot: int = 0, co
 
 def slug(spec: str) -> str:
     body = spec.removeprefix("llm:")
+    if body == "local":
+        return "local-gemma3-270m"
     name = body.rpartition("#")[2] if "#" in body else body
     return re.sub(r"[^A-Za-z0-9.]+", "-", Path(name).name if name.endswith(".gguf") else name).strip("-").lower()
 

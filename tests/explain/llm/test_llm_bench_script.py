@@ -56,3 +56,4 @@ def test_llm_eval_writes_scores_and_parse_failures(shared_data, tmp_path, monkey
     has_joy = [("joy" in {GOEMOTIONS_TO_EMOTION[f] for f in labels}) for labels in rows["labels"]]
     assert go["sample_precision"] == go["micro_precision"] == np.mean(has_joy)  # {"joy"} predicted for each
     assert script.slug("llm:local#/m/Qwen2.5-7B.Q4.gguf") == "qwen2.5-7b.q4.gguf"
+    assert script.slug("llm:local") == "local-gemma3-270m"
