@@ -164,3 +164,10 @@ def test_a_server_that_rejects_the_seed_is_asked_without_it():
         assert [r.text for r in c.chat_many([MSGS, MSGS[:1]])] == ["joy", "joy"]
         assert "seed" in server.requests[0]["body"] and "seed" not in server.requests[-1]["body"]
         assert len(server.requests) <= 4
+
+
+def test_a_local_server_is_reached_directly_even_behind_a_proxy(fake_llm, monkeypatch):
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "")
+    assert client(fake_llm.url, max_retries=0).chat(MSGS).text
+    assert len(fake_llm.requests) == 1

@@ -25,6 +25,7 @@ import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -83,6 +84,15 @@ def _server_message(body: bytes) -> str:
         if err is not None:
             return str(err)[:300]
     return text[:300]
+
+
+def _opener(url: str) -> urllib.request.OpenerDirector:
+    """An opener that honours the proxy environment variables, except for a server on this
+    machine (127.0.0.1, localhost, ::1), which is always reached directly."""
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host in ("127.0.0.1", "localhost", "::1") or host.startswith("127."):
+        return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener()
 
 
 def _retryable(exc: LLMError) -> bool:
@@ -170,6 +180,7 @@ class ChatClient(_Batch):
         self.requests_sent = 0  # HTTP requests actually sent (retries included); cache hits send none
         self._count = threading.Lock()
         self._seed_ok = True  # False once the server has rejected the seed field
+        self._opener = _opener(self.url)
 
     @property
     def name(self) -> str:
@@ -236,7 +247,7 @@ class ChatClient(_Batch):
             self.requests_sent += 1
         where = f"LLM server {self.base_url}"
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with self._opener.open(req, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             raise self._http_error(exc) from None
