@@ -21,6 +21,7 @@ def r(text, finish="stop", refusal=None):
     ('The answer is {"emotion": "sadness",} ok', {"emotion": "sadness"}),
     ('{not json} then {"emotion": "joy", "emotion_words": ["glad", "relieved"]}',
      {"emotion": "joy", "emotion_words": ["glad", "relieved"]}),
+    ('<think>maybe {"emotion": "joy"}? no.</think>\n{"emotion": "anger"}', {"emotion": "anger"}),
     ('{"reasoning": "she says \\"I quit\\" }", "emotion": "anger"}', {"reasoning": 'she says "I quit" }', "emotion": "anger"}),
 ])
 def test_json_is_found_in_chatter_fences_and_near_misses(text, obj):
@@ -50,6 +51,7 @@ def test_labels_from_json_lines_and_single_mentions():
     got = parse_label(r('{"reasoning": "shouting", "emotion": "Anger"}'), LABELS)
     assert (got.label, got.how, got.reasoning) == ("anger", "json", "shouting")
     assert parse_label(r("Let me think.\nEmotion: **sadness**"), LABELS).how == "line"
+    assert parse_label(r("<think>anger? sadness?</think>Emotion: joy"), LABELS).label == "joy"
     got = parse_label(r("This sounds like joy to me."), LABELS)
     assert (got.label, got.how) == ("joy", "mention")
     # two labels named, none chosen: no answer rather than a guess

@@ -1,6 +1,6 @@
 """Reading an LLM's reply: the JSON object it was asked for, or a label, or a typed error.
 
-Replies come wrapped in code fences, preceded by chatter, or cut off by the token limit; small
+Replies come wrapped in code fences, preceded by chatter or ``<think>`` blocks, or cut off by the token limit; small
 base models answer in plain words. ``parse_json`` finds the first complete JSON object in the
 text (fences and chatter skipped, a trailing comma forgiven). A reply with no object is a
 refusal (``LLMRefusal``) when it reads like one, truncated (``LLMTruncated``) when the server
@@ -23,6 +23,7 @@ _REFUSAL = re.compile(
     r"\b(i\s*(?:am|'m)\s+(?:sorry|unable|not able)|i\s+(?:can\s*not|can't|cannot|won't|will not)\s+"
     r"(?:help|assist|provide|comply|do|answer|determine|classify|analy[sz]e)|as an ai\b|"
     r"i\s+(?:must|have to)\s+decline|not (?:comfortable|appropriate) (?:to|for me))", re.I)
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.S | re.I)  # reasoning models' hidden thoughts
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _LABEL_LINE = re.compile(r"\b(?:emotion|label|answer|final answer)\s*[:=-]\s*\**\s*\"?([A-Za-z][A-Za-z \-]*)", re.I)
@@ -55,7 +56,9 @@ def _objects(text: str):
 
 
 def find_json(text: str) -> dict | None:
-    """The first JSON object in ``text`` (inside code fences first), or None."""
+    """The first JSON object in ``text`` (inside code fences first; ``<think>`` blocks of
+    reasoning models skipped), or None."""
+    text = _THINK.sub("", text)
     sources = [m.group(1) for m in _FENCE.finditer(text)] + [text]
     for src in sources:
         for cand in _objects(src):
@@ -124,7 +127,7 @@ def parse_label(reply: ChatReply, labels: Sequence[str], keys: Sequence[str] = (
     """One of ``labels`` from the reply (see the module doc); ``synonyms`` maps other words
     onto labels (e.g. the open-vocabulary lexicon). LLMReplyError subclasses when none is found."""
     labels = [l.lower() for l in labels]
-    text = reply.text or ""
+    text = _THINK.sub("", reply.text or "")
     obj = find_json(text)
     if obj is not None:
         reasoning = obj.get("reasoning")
