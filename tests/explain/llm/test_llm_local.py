@@ -31,6 +31,38 @@ def test_a_missing_gguf_file_is_a_per_item_error(tmp_path):
     assert llm.name == "local:nope.gguf"
 
 
+class FakeLlama:
+    """Stands in for llama_cpp.Llama: records the calls, answers like create_chat_completion."""
+
+    def __init__(self):
+        self.calls = []
+
+    def create_chat_completion(self, messages, temperature, max_tokens, seed):
+        self.calls.append(dict(messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed))
+        if "too long" in messages[-1]["content"]:
+            raise ValueError("Requested tokens (5000) exceed context window of 2048")
+        return {"id": "x", "object": "chat.completion", "created": 0, "model": "whatever",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": '{"emotion": "joy"}'},
+                             "finish_reason": "stop"}]}
+
+
+def test_the_wrapper_around_llama_cpp(tmp_path, monkeypatch):
+    from affectkit.explain.llm import local
+    from affectkit.explain.llm.cache import ResponseCache
+    from affectkit.explain.llm.errors import LLMError
+
+    fake, model = FakeLlama(), tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setattr(local, "_load", lambda *a: fake)
+    llm = LocalLLM(model, seed=5, max_tokens=20, cache=ResponseCache(tmp_path / "c"))
+    reply = llm.chat(MSGS)
+    assert (reply.text, reply.finish_reason, reply.cached) == ('{"emotion": "joy"}', "stop", False)
+    assert fake.calls == [dict(messages=MSGS, temperature=0.0, max_tokens=20, seed=5)]
+    assert llm.chat(MSGS).cached and len(fake.calls) == 1    # the cache answers the rerun
+    out = llm.chat_many([[{"role": "user", "content": "too long"}], MSGS])
+    assert isinstance(out[0], LLMError) and "context window" in str(out[0]) and out[1].cached
+
+
 @pytest.mark.slow
 def test_bundled_gemma_answers(tmp_path):
     pytest.importorskip("llama_cpp")
