@@ -245,7 +245,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from affectkit.core.errors import InputError
     from affectkit.report.table import render_table
     from affectkit.report.writers import to_csv, to_json
-
     from affectkit.explain.llm.cli import add_llm_to_documents, backend_from_args
 
     media = [p for p in args.inputs if is_media(p)]
