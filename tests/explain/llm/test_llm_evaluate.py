@@ -124,3 +124,20 @@ def test_open_vocabulary_answers_scored_against_reference_sets(llm_cache):
     assert res["micro_precision"] == pytest.approx(2 / 3) and res["micro_recall"] == pytest.approx(2 / 5)
     assert res["parse_failures_by_kind"] == {"refusal": 1} and res["parse_failure_rate"] == 0.25
     assert res["unmapped_words"] == {"banana": 1} and res["prompt"] == "emotion_open@1"
+
+
+def test_integer_class_ids_with_label_names(llm_cache):
+    names = ["anger", "joy", "neutral", "sadness"]
+    ids = [names.index(g) for g in GOLD]
+    with pytest.raises(InputError, match="labels="):
+        LLMClassifier("http://h/v1", "m").fit(TEXTS, ids)
+    with FakeLLM(oracle) as server:
+        clf = LLMClassifier(server.url, "fake", labels=names, cache=llm_cache).fit(TEXTS, ids)
+        pred = clf.predict(TEXTS)
+        res = evaluate_llm(clf, TEXTS, ids)
+        assert "anger, joy, neutral, sadness" in server.requests[0]["body"]["messages"][0]["content"]
+    assert pred.dtype.kind == "i" and list(pred) == [1, 0, 3, -1, 1, 0]
+    assert list(clf.classes_) == [0, 1, 2, 3] and res["accuracy"] == pytest.approx(5 / 6)
+    assert set(res["per_class_f1"]) == set(names)
+    proba = clf.predict_proba(TEXTS)
+    assert proba[0].tolist() == [0, 1, 0, 0] and proba[3].tolist() == [0.25] * 4

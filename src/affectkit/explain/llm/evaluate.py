@@ -6,6 +6,8 @@ can treat ``--model llm:URL#MODEL`` like any model: ``make_llm_model("llm:URL#MO
 
 - ``fit(texts, y)`` learns nothing: it records the label set (``classes_``) and, for k-shot,
   draws ``k_shot`` examples with a seeded, class-balanced choice (one per class in turn).
+  ``y`` holds label names, or integer class ids with ``labels=[names]`` (id i is labels[i]);
+  ``predict`` answers in the same form (``NO_ANSWER`` or ``NO_ANSWER_ID`` = -1 for no answer).
 - ``predict(texts)`` asks the model once per text with a versioned prompt
   (``emotion_zero_shot@1``, ``emotion_k_shot@1``, or ``emotion_cot@1`` with chain-of-thought)
   at temperature 0 with a fixed seed, and reads the label (``parse.parse_label``). A text whose
@@ -30,6 +32,7 @@ from affectkit.explain.llm.prompts import load_template
 from affectkit.explain.llm.vocab import LEXICON
 
 NO_ANSWER = "<no answer>"
+NO_ANSWER_ID = -1
 _PARAMS = ("base_url", "model", "template", "k_shot", "chain_of_thought", "labels", "seed", "timeout",
            "concurrency", "max_retries", "max_tokens", "cache")
 
@@ -91,10 +94,22 @@ class LLMClassifier:
 
     # -- fit / predict -------------------------------------------------------------------------
     def fit(self, X: Sequence[str], y: Sequence[str]) -> "LLMClassifier":
-        texts, labels = _texts(X), [str(v) for v in y]
-        if len(texts) != len(labels):
-            raise InputError(f"{len(texts)} texts but {len(labels)} labels")
-        self.classes_ = np.array(list(self.labels) if self.labels is not None else sorted(set(labels)))
+        texts, y = _texts(X), list(y)
+        if len(texts) != len(y):
+            raise InputError(f"{len(texts)} texts but {len(y)} labels")
+        self.ids_ = bool(y) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in y)
+        if self.ids_:
+            if self.labels is None:
+                raise InputError("integer class ids need labels=[names] (class id i is labels[i]) for the prompt")
+            self.label_names_ = [str(l) for l in self.labels]
+            if min(y) < 0 or max(y) >= len(self.label_names_):
+                raise InputError(f"class ids must be in 0..{len(self.label_names_) - 1}")
+            labels = [self.label_names_[int(v)] for v in y]
+            self.classes_ = np.arange(len(self.label_names_))
+        else:
+            labels = [str(v) for v in y]
+            self.label_names_ = [str(l) for l in self.labels] if self.labels is not None else sorted(set(labels))
+            self.classes_ = np.array(self.label_names_)
         if len(self.classes_) < 2:
             raise InputError("LLMClassifier needs at least two labels")
         if self.k_shot < 0 or (self.k_shot and self.k_shot > len(texts)):
@@ -105,7 +120,7 @@ class LLMClassifier:
     def _messages(self, text: str) -> list[dict[str, str]]:
         tpl = self.template_()
         examples = [{"text": t, "label": l} for t, l in self.examples_] if tpl.assistant else []
-        return tpl.messages(examples, text=text, labels=", ".join(self.classes_))
+        return tpl.messages(examples, text=text, labels=", ".join(self.label_names_))
 
     def predict(self, X: Sequence[str]) -> np.ndarray:
         """One label per text (``NO_ANSWER`` where the reply gave none); sets ``parse_failures_``,
@@ -117,7 +132,7 @@ class LLMClassifier:
         backend = self.backend_()
         replies = backend.chat_many([self._messages(t) for t in texts],
                                     max_tokens=self.max_tokens or tpl.max_tokens)
-        classes = [str(c) for c in self.classes_]
+        classes = self.label_names_
         synonyms = {w: l for w, l in LEXICON.items() if l in classes}
         out, failures, methods, reasons, cached = [], [], {}, [], 0
         for i, reply in enumerate(replies):
@@ -139,6 +154,9 @@ class LLMClassifier:
         self.parse_failures_, self.parse_methods_, self.reasonings_, self.cached_ = failures, methods, reasons, cached
         self.parse_failure_rate_ = len(failures) / len(texts) if texts else 0.0
         self.model_name_, self.template_id_ = backend.name, tpl.id
+        if self.ids_:
+            index = {name: j for j, name in enumerate(classes)}
+            return np.array([index.get(p, NO_ANSWER_ID) for p in out], dtype=np.int64)
         return np.array(out, dtype=object)
 
     def predict_proba(self, X: Sequence[str]) -> np.ndarray:
@@ -147,8 +165,9 @@ class LLMClassifier:
         pred = self.predict(X)
         k = len(self.classes_)
         out = np.full((len(pred), k), 1.0 / k)
-        index = {str(c): j for j, c in enumerate(self.classes_)}
+        index = {c.item() if hasattr(c, "item") else c: j for j, c in enumerate(self.classes_)}
         for i, p in enumerate(pred):
+            p = p.item() if hasattr(p, "item") else p
             if p in index:
                 out[i] = 0.0
                 out[i, index[p]] = 1.0
@@ -188,9 +207,13 @@ def evaluate_llm(clf: LLMClassifier, texts: Sequence[str], y: Sequence[str]) -> 
     rate, failures by kind and how labels were read. A text without an answer counts as wrong."""
     from affectkit.bench.metrics import accuracy, macro_f1, per_class_f1, weighted_f1
 
-    y = [str(v) for v in y]
     pred = list(clf.predict(texts))
-    classes = [str(c) for c in clf.classes_]
+    classes = list(clf.label_names_)
+    if clf.ids_:  # scored by name, so that per-class figures read as labels
+        y = [classes[int(v)] for v in y]
+        pred = [classes[p] if p != NO_ANSWER_ID else NO_ANSWER for p in pred]
+    else:
+        y = [str(v) for v in y]
     kinds: dict[str, int] = {}
     for f in clf.parse_failures_:
         kinds[f["kind"]] = kinds.get(f["kind"], 0) + 1
