@@ -31,6 +31,8 @@ examples:
   affectkit analyze talk.mp4 --transcript talk.srt --format json -o talk.json
                                                    voice, words and face, per utterance
   affectkit analyze talk.wav --format html -o report.html   a report to open in a browser
+  affectkit analyze talk.srt --llm http://127.0.0.1:8080/v1 --llm-model NAME --format json
+                                                   and an LLM's emotion + reasoning per utterance
 """
 
 
@@ -243,10 +245,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from affectkit.core.errors import InputError
     from affectkit.report.table import render_table
     from affectkit.report.writers import to_csv, to_json
+    from affectkit.explain.llm.cli import add_llm_to_documents, backend_from_args
 
     media = [p for p in args.inputs if is_media(p)]
     _check_analyze_options(args, media)
     _check_output(args)
+    llm = backend_from_args(args)  # None without --llm; bad LLM options are usage errors, before any work
     # transcripts always need the text model; audio loads it on the first utterance with text
     model = _load_model() if len(media) < len(args.inputs) else None
     head = None
@@ -269,6 +273,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             failed += 1
             docs.append(failed_record(path, exc))
             print(f"affectkit: {exc}", file=sys.stderr)
+    llm_failed = add_llm_to_documents(docs, llm) if llm is not None else 0
     if args.format == "json":
         out = to_json(docs[0] if len(docs) == 1 else docs)
     elif args.format == "html":
@@ -298,7 +303,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     _emit(out, args.output, args.force, list(args.inputs) + ([args.transcript] if args.transcript else []))
     if failed:
         print(f"affectkit: {failed} of {len(docs)} inputs failed (see their \"errors\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed else EXIT_OK
+    return EXIT_ITEM_FAILED if failed or llm_failed else EXIT_OK
 
 
 def _media_suffixes() -> frozenset[str]:
@@ -437,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--window", type=_positive, default=2.0, metavar="SECONDS",
                          help="video without a transcript or speech: fixed windows of this length (default 2)")
     common(analyze)
+    from affectkit.explain.llm.cli import add_llm_options
+
+    add_llm_options(analyze)
     analyze.set_defaults(func=cmd_analyze)
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help
     return parser

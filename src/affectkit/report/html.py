@@ -156,10 +156,18 @@ def _utterance(i: int, s: dict) -> str:
     if s.get("conflict"):
         badges += '<span class="badge conflict">conflict</span>'
     why = s.get("explanation") or ""
+    said = ""  # analyze --llm: the LLM's reading, as a badge and a line under the explanation
+    if s.get("llm"):
+        from affectkit.report.table import llm_line
+
+        llm, said = s["llm"], llm_line(s["llm"])
+        badges += f'<span class="badge">llm: {_e(llm.get("emotion") or ("error" if llm.get("error") else "?"))}</span>'
+    tip = f"{why}\n{said}" if why and said else why or said
     errors = "".join(f'<div class="err">{_e(e)}</div>' for e in s.get("errors") or [])
-    details = (f"<details><summary>why</summary><div>{_e(why)}</div>{_scores_table(s)}</details>"
-               if why or _scores_table(s) else "")
-    return (f'<div class="utt" id="u{i}" title="{_e(why)}" style="border-left-color:{colour};background:{colour}1f">'
+    details = (f"<details><summary>why</summary><div>{_e(why)}</div>"
+               f"{f'<div>{_e(said)}</div>' if said else ''}{_scores_table(s)}</details>"
+               if why or said or _scores_table(s) else "")
+    return (f'<div class="utt" id="u{i}" title="{_e(tip)}" style="border-left-color:{colour};background:{colour}1f">'
             f'<div class="meta">{_e(when)} · {_e(s.get("speaker") or "—")} {badges}</div>'
             f'<div class="text">{_e(s.get("text") or "") or "<i class=muted>(no text)</i>"}</div>'
             f"{errors}{details}</div>")

@@ -48,12 +48,22 @@ def _explanation(text: str, width: int, indent: str = "   ") -> list[str]:
                          subsequent_indent=indent + "  ", break_on_hyphens=False)
 
 
+def llm_line(llm: dict) -> str:
+    """An utterance's LLM reading in one line: its label, its own words and its reasoning."""
+    if llm.get("error"):
+        err = llm["error"]
+        return f"llm: no answer ({err.get('kind')}: {err.get('message')})"
+    words = ", ".join(llm.get("emotion_words") or []) or llm.get("emotion_raw") or ""
+    return f"llm ({llm.get('emotion') or 'unmapped'}; '{words}'): {llm.get('reasoning') or 'no reasoning given'}"
+
+
 def render_table(records: Iterable[dict], width: int | None = None) -> str:
     """One line per utterance, and under it the utterance's ``explanation`` when it has one.
     Records with a ``voice_emotion`` (audio) get voice columns after the fused ``emotion``:
     the voice reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's
     median) and the text reading (``text_emotion``); records with a ``face_emotion`` key
-    (video) get a ``face`` column ("no face" where none was seen)."""
+    (video) get a ``face`` column ("no face" where none was seen). An ``llm`` reading
+    (``analyze --llm``) is one more line under the row (``llm_line``)."""
     width = width or shutil.get_terminal_size((120, 20)).columns
     records = list(records)
     audio = any("voice_emotion" in r for r in records)
@@ -83,4 +93,6 @@ def render_table(records: Iterable[dict], width: int | None = None) -> str:
         lines.append(("  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + text).rstrip())
         if rec.get("explanation"):
             lines += _explanation(rec["explanation"], width)
+        if rec.get("llm"):
+            lines += _explanation(llm_line(rec["llm"]), width)
     return "\n".join(lines) + "\n"

@@ -21,7 +21,8 @@ def flat_rows(records: Iterable[dict]) -> list[dict]:
     per-modality readings as their label (``text_emotion``, ``voice_emotion``), the voice
     scores as ``voice_<label>`` and its cues by name, the face scores as ``face_<label>`` and
     ``face_seen``; each modality's share of the fused answer as ``weight_<modality>``; a
-    segment's ``errors`` joined by "; ".
+    segment's ``errors`` joined by "; "; an LLM reading as ``llm_emotion``, ``llm_words``,
+    ``llm_reasoning`` and ``llm_error``.
     Word timings stay in the JSON form only."""
     rows = []
     for rec in records:
@@ -46,6 +47,10 @@ def flat_rows(records: Iterable[dict]) -> list[dict]:
             row["face_seen"] = face.get("face_seen", 0.0)
         if isinstance(rec.get("errors"), list):
             row["errors"] = "; ".join(map(str, rec["errors"]))
+        llm = rec.get("llm")
+        if isinstance(llm, dict):  # analyze --llm: the LLM's label, its own words, its reasoning
+            row.update(llm_emotion=llm.get("emotion"), llm_words="; ".join(llm.get("emotion_words") or []),
+                       llm_reasoning=llm.get("reasoning"), llm_error=(llm.get("error") or {}).get("message"))
         rows.append(row)
     return rows
 
