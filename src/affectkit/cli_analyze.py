@@ -209,8 +209,13 @@ def check_options(args: argparse.Namespace, files: list[str], folders: list[Path
             raise _Usage("--transcript goes with exactly one audio or video file (and no other input)")
         if not Path(args.transcript).is_file():
             raise _Usage(f"no such transcript file: {args.transcript}")
-    if args.format == "parquet" and (not args.output or args.output == "-"):
-        raise _Usage("--format parquet writes a binary file: give it with -o FILE (or -o FOLDER/)")
+    if args.format == "parquet":
+        if not args.output or args.output == "-":
+            raise _Usage("--format parquet writes a binary file: give it with -o FILE (or -o FOLDER/)")
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:  # before any work: exit 3, naming the extra
+            raise DependencyError("Parquet output needs pyarrow: pip install 'affectkit[parquet]'") from None
     if args.language is not None:
         if not media and not folders:
             raise _Usage("--language is for speech-to-text; no audio or video file was given")
@@ -328,8 +333,7 @@ def _rendered(docs: list[dict], args: argparse.Namespace, title: str) -> str | b
             total = d["timings"].pop("total")
             d["timings"]["report"] = round(share, 4)
             d["timings"]["total"] = round(total + share, 4)
-            if not args.quiet or args.timings:
-                print(f"affectkit: {d['input']}: {_timings_line(d)}", file=sys.stderr)
+            print(f"affectkit: {d['input']}: {_timings_line(d)}", file=sys.stderr)
     return render(docs, args.format, title)
 
 

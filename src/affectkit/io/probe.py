@@ -178,10 +178,31 @@ def probe_input(path: str | Path, limits: Limits | None = None) -> InputProbe:
     if signature is None and looks_like_text(head):
         raise AudioError(name, f"holds text, not audio or video, despite its {suffix} name (a transcript? "
                                f"name it .srt .vtt .json or .txt, or give it with --transcript)")
+    if signature == "wav":
+        _check_wav_length(name, head, size)
     if size > limits.file_bytes:
         raise AudioError(name, f"is {_mb(size)}; files over {_limit(limits.max_file_mb)} MB are refused "
                                f"(raise {OPTION['max_file_mb']} or {ENV['max_file_mb']})")
     return _ffprobe(name, size, limits)
+
+
+def _check_wav_length(name: str, head: bytes, size: int) -> None:
+    """A WAV whose data chunk announces more bytes than the file holds was cut short (ffprobe
+    and ffmpeg read what is there without a word; the rest of the recording is lost)."""
+    import struct
+
+    pos = 12
+    while pos + 8 <= len(head):
+        chunk, length = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if chunk == b"data":
+            if length in (0, 0xFFFFFFFF) or head[:4] == b"RF64":  # streamed: the writer did not know the length
+                return
+            have = size - (pos + 8)
+            if have < length * 0.99:
+                raise AudioError(name, f"truncated: its WAV header announces {length:,} bytes of audio, the file "
+                                       f"holds {max(0, have):,} ({have / length:.0%})")
+            return
+        pos += 8 + length + (length & 1)
 
 
 def _ffprobe(name: str, size: int, limits: Limits) -> InputProbe:
