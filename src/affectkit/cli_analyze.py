@@ -384,4 +384,8 @@ def _finish_batch(files: list[str], targets: list[Path], failures: list[dict], a
 
 
 def _without_name(error: str, path: str) -> str:
-    return error[len(path) + 2:] if error.startswith(path + ": ") else error
+    """The error without the file name it starts with (the list names the file already)."""
+    for sep in (": ", ", "):
+        if error.startswith(path + sep):
+            return error[len(path) + len(sep):]
+    return error
