@@ -205,7 +205,7 @@ def check_options(args: argparse.Namespace, files: list[str], folders: list[Path
 
     media = [p for p in files if is_media(p)]
     if args.transcript is not None:
-        if folders or len(args.inputs) != 1:
+        if folders or len(args.inputs) != 1 or len(media) != 1:
             raise _Usage("--transcript goes with exactly one audio or video file (and no other input)")
         if not Path(args.transcript).is_file():
             raise _Usage(f"no such transcript file: {args.transcript}")
