@@ -70,8 +70,10 @@ class StageBar:
         if self.files > 1:
             self.bar.set_postfix_str(f"{self.name}: {stage}")
         else:
+            self.bar.set_description(f"{self.name} · {stage}", refresh=False)
+            # a stage without a count shows its name and the time; one with a count, a bar
+            self.bar.bar_format = None if total else "{desc} [{elapsed}]"
             self.bar.reset(total=total)
-            self.bar.set_description(f"{self.name} · {stage}")
 
     def advance(self, n: int) -> None:
         if self.bar is not None and self.files == 1:
@@ -268,7 +270,7 @@ def run(args: argparse.Namespace) -> int:
             if doc["errors"] and not doc["segments"]:
                 failures.append({"input": path, "error": "; ".join(doc["errors"])})
             elif targets is not None:
-                err = _write(doc, targets[i], args, files)
+                err = _write(doc, targets[i], args, files, bar)
                 if err:
                     failures.append({"input": path, "error": err})
             if targets is None:
@@ -318,7 +320,7 @@ def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> di
     return doc
 
 
-def _rendered(docs: list[dict], args: argparse.Namespace, title: str) -> str | bytes:
+def _rendered(docs: list[dict], args: argparse.Namespace, title: str, bar: StageBar | None = None) -> str | bytes:
     """The output; with --timings, the time it takes counts as each record's ``report`` stage
     (shared equally between the records of one combined output)."""
     from time import perf_counter
@@ -333,7 +335,8 @@ def _rendered(docs: list[dict], args: argparse.Namespace, title: str) -> str | b
             total = d["timings"].pop("total")
             d["timings"]["report"] = round(share, 4)
             d["timings"]["total"] = round(total + share, 4)
-            print(f"affectkit: {d['input']}: {_timings_line(d)}", file=sys.stderr)
+            line = f"affectkit: {d['input']}: {_timings_line(d)}"
+            bar.write(line) if bar is not None else print(line, file=sys.stderr)
     return render(docs, args.format, title)
 
 
@@ -351,16 +354,16 @@ def _emit_combined(docs: list[dict], args: argparse.Namespace, files: list[str])
         _emit(out, args.output, args.force, protect)
 
 
-def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str]) -> str | None:
+def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], bar: StageBar) -> str | None:
     """Write one batch output; the reason when it could not be written."""
     from affectkit.report.writers import write_text_file
 
     try:
-        write_text_file(target, _rendered([doc], args, f"affectkit: {Path(doc['input']).name}"),
+        write_text_file(target, _rendered([doc], args, f"affectkit: {Path(doc['input']).name}", bar),
                         force=args.force, protect=files)
     except (InputError, OSError) as exc:
         msg = str(exc) if isinstance(exc, InputError) else f"cannot write {target}: {exc.strerror or exc}"
-        print(f"affectkit: {msg}", file=sys.stderr)
+        bar.write(f"affectkit: {msg}")
         return msg
     return None
 

@@ -126,9 +126,9 @@ def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, hea
     from affectkit.perceive.voice import Prosody
 
     timer = timer or Timer()
-
-    head = head or bundled_voice_head()
-    extractor = input_extractor(head)
+    with timer.stage("load"):
+        head = head or bundled_voice_head()
+        extractor = input_extractor(head)
     classes = [str(c) for c in head.classes_]
     segments = list(segments)
     readable = [i for i, seg in enumerate(segments) if float(seg.end) - float(seg.start) >= min_seconds]
@@ -139,7 +139,7 @@ def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, hea
         else:
             cues = Prosody(sr=sr).extract_signal(x, sr, segments, file=file)
             feats = extractor.extract_signal(x, sr, [segments[i] for i in readable], file=file) if readable else None
-    with timer.stage("voice.recognize", len(segments)):
+    with timer.stage("voice.recognize", len(segments)) as tick:
         probs = dict(zip(readable, head.predict_proba(feats))) if readable else {}
     out: list[tuple[dict | None, str | None]] = []
     for i, seg in enumerate(segments):
@@ -154,4 +154,5 @@ def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, hea
                          "cues": {**_cue_values(row, digits), **_cue_values(row, digits, RELATIVE_CUES)}}, None))
         if progress:
             progress(1)
+        tick(1)  # the bar, still on voice.recognize: its results are being put together
     return out
