@@ -268,6 +268,11 @@ def test_parquet(capsys, tmp_path, text_model, monkeypatch):
     assert list(df.columns) == list(ref.columns) and len(df) == 10
     assert df["emotion_joy"].tolist() == pytest.approx(ref["emotion_joy"].tolist())
     assert df["speaker"].tolist() == ref["speaker"].tolist()
+    import affectkit
+
+    api = tmp_path / "api.parquet"
+    affectkit.analyze(EXAMPLE, model=text_model, explain=False).to_parquet(api)
+    assert pd.read_parquet(api).equals(df)
     rc, _, err = run(capsys, ["analyze", EXAMPLE, "--format", "parquet"])
     assert rc == EXIT_USAGE
     one_line(err, "-o FILE")

@@ -53,6 +53,12 @@ class Analysis:
             df = df.set_index(["start", "end"])
         return df
 
+    def to_parquet(self, path: str | Path, *, force: bool = False) -> None:
+        """The CSV columns as a Parquet file, written atomically (needs the ``parquet`` extra)."""
+        from affectkit.report.writers import to_parquet, write_text_file
+
+        write_text_file(path, to_parquet([self.record]), force=force, protect=[self.record.get("input", "")])
+
     def to_html(self, path: str | Path | None = None, *, force: bool = False) -> str:
         """The self-contained HTML report; also written (atomically, never over an existing
         file unless ``force``) when ``path`` is given."""

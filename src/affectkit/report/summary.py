@@ -72,6 +72,8 @@ def summary_text(records: Sequence[dict], *, duration: float | None = None,
     ranked = _counts(r.get("emotion") for r in records)
     if not ranked:
         parts.append("No emotion could be read in any utterance.")
+    elif len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        parts.append("No single dominant emotion: " + ", ".join(f"{label} ({k})" for label, k in ranked[:4]) + ".")
     else:
         top, c = ranked[0]
         line = f"Mostly {top} ({c} of {n})"
@@ -79,7 +81,9 @@ def summary_text(records: Sequence[dict], *, duration: float | None = None,
             line += ", then " + ", ".join(f"{label} ({k})" for label, k in ranked[1:4])
         parts.append(line + ".")
     sentiments = _counts(r.get("sentiment") for r in records)
-    if sentiments:
+    if len(sentiments) > 1 and sentiments[0][1] == sentiments[1][1]:
+        parts.append("Sentiment mixed: " + ", ".join(f"{s} ({k})" for s, k in sentiments) + ".")
+    elif sentiments:
         s, k = sentiments[0]
         parts.append(f"Sentiment mostly {s} ({k} of {sum(v for _, v in sentiments)}).")
     moments = notable_moments(records)
