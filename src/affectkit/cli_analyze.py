@@ -28,6 +28,9 @@ def add_options(p: argparse.ArgumentParser) -> None:
     """The options of ``analyze`` that this module adds (limits, timings, quiet)."""
     from affectkit.cli import _positive
 
+    for action in p._actions:  # analyze's bar follows the stages of each input: on when stderr is a terminal
+        if action.option_strings == ["--progress"]:
+            action.help = "always show the progress bar on stderr (default: when stderr is a terminal)"
     p.add_argument("--timings", action="store_true",
                    help='seconds per stage (decode, segment, text, voice, face, fusion, explain, report) in the '
                         'record as "timings", and one line of them on stderr per input')
