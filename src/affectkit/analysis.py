@@ -84,7 +84,7 @@ def analyze_path(path: str | Path, transcript: str | Path | None = None, *, tran
     time how the input is read. AffectkitError (typed, naming the file) for unusable input."""
     from affectkit.analyze import analyze_transcript
     from affectkit.analyze_media import analyze_audio, analyze_video
-    from affectkit.core.errors import AudioError, DependencyError, InputError
+    from affectkit.core.errors import AudioError, InputError
     from affectkit.core.timing import Timer
     from affectkit.io.probe import Limits, check_transcript, probe_input
 

@@ -15,7 +15,6 @@ import os
 import sys
 import textwrap
 from pathlib import Path
-from typing import Callable
 
 from affectkit.core.errors import AffectkitError, DependencyError, InputError, ModelError
 
