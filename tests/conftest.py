@@ -224,3 +224,19 @@ def gray_video(out: Path, pictures, fps: int = 10, audio: Path | None = None, *e
     if res.returncode != 0:
         raise RuntimeError(res.stderr.decode(errors="replace")[-500:])
     return out
+
+
+@pytest.fixture
+def fake_llm():
+    """A fake OpenAI-compatible server on 127.0.0.1 with scripted replies (tests/fake_llm_server.py)."""
+    from fake_llm_server import FakeLLM
+
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_cache(tmp_path):
+    from affectkit.explain.llm.cache import ResponseCache
+
+    return ResponseCache(tmp_path / "llm-cache")

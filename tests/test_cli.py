@@ -102,6 +102,8 @@ def test_progress_bar_goes_to_stderr_only(capsys, monkeypatch, text_model):
 def test_analyze_table_json_csv(capsys, monkeypatch, tmp_path, text_model):
     rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE])
     assert rc == 0
+    out, _, summary = out.partition("\n\nSummary: ")      # the table, then its summary paragraph
+    assert summary.startswith("10 utterances over 38.0 s, read from text. Mostly ")
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["#", "start", "end", "speaker"]
     rows = [l for l in lines[1:] if not l.startswith(" ")]
@@ -119,6 +121,7 @@ def test_analyze_table_json_csv(capsys, monkeypatch, tmp_path, text_model):
     assert seg["valence"] < 0 and -1 <= min(s["valence"] for s in doc["segments"]) <= max(s["valence"] for s in doc["segments"]) <= 1
     assert seg["explanation"].startswith(f"text ({seg['emotion']}): '")  # the words behind the reading
     rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain"])
+    out = out.partition("\n\nSummary: ")[0]
     assert rc == 0 and len(out.splitlines()) == 11 and "   > " not in out
     rc, out, _ = run(capsys, monkeypatch, ["analyze", EXAMPLE, "--no-explain", "--format", "json"])
     plain = json.loads(out)["segments"]

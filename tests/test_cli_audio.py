@@ -81,7 +81,9 @@ def test_no_asr_segments_by_voice_activity(capsys, monkeypatch, tmp_path, two_ut
     monkeypatch.setenv("COLUMNS", "160")
     rc, out, err = run(capsys, ["analyze", two_utterances, "--no-asr"])
     assert rc == 0 and "2 utterances from voice-activity segmentation; no text" in err
-    lines = out.splitlines()
+    table, _, summary = out.partition("\n\nSummary: ")
+    assert summary.startswith("2 utterances over 6.9 s, read from voice. ")   # the table ends with a summary
+    lines = table.splitlines()
     assert lines[0].split() == ["#", "start", "end", "speaker", "emotion", "voice", "pitch", "loudness",
                                 "text_emotion", "sentiment", "text"]
     rows = [l for l in lines[1:] if not l.startswith(" ")]

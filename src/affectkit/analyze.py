@@ -7,6 +7,7 @@ from typing import Callable, Iterable, Sequence
 
 from affectkit.core.data import Segment, round_scores
 from affectkit.core.errors import AffectkitError
+from affectkit.core.timing import Timer
 from affectkit.io.transcripts import read_transcript
 from affectkit.recognize.fusion import bundled_fusion
 from affectkit.recognize.text_affect import read_text
@@ -21,39 +22,76 @@ def _version() -> str:
 
 
 def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextModel | None = None,
-                       progress: Callable[[int], None] | None = None) -> dict:
-    """Analysis record for one transcript file. Raises AffectkitError if the file is unusable."""
-    return analyze_segments(read_transcript(path, fmt), str(path), model, progress)
+                       progress: Callable[[int], None] | None = None, explain: bool = True,
+                       timer: Timer | None = None, max_bytes: int | None = None) -> dict:
+    """Analysis record for one transcript file. Raises AffectkitError if the file is unusable.
+    ``timer``: seconds per stage go there (``core.timing``); ``max_bytes``: the size limit."""
+    timer = timer or Timer()
+    with timer.stage("segment"):
+        segments = read_transcript(path, fmt, max_bytes=max_bytes)
+    return analyze_segments(segments, str(path), model, progress, explain=explain, timer=timer)
 
 
 def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel | None = None,
-                     progress: Callable[[int], None] | None = None, explain: bool = True) -> dict:
+                     progress: Callable[[int], None] | None = None, explain: bool = True,
+                     timer: Timer | None = None) -> dict:
     """Analysis record for utterances of one conversation (each one's context: the earlier ones).
     ``emotion`` is the fused answer of the one modality there is (the calibrated text reading);
-    ``explain``: name the words behind each reading (one extra model pass per word)."""
-    model = model or bundled_text_model()
+    ``explain``: name the words behind each reading (one extra model pass per word);
+    ``timer``: seconds per stage (``text``, ``explain``, ``fusion``) go there."""
+    timer = timer or Timer()
+    if model is None:
+        with timer.stage("load"):
+            model = bundled_text_model()
     texts = [s.text for s in segments]
     speakers, dialogues = [s.speaker for s in segments], [source] * len(segments)
-    preds = read_text(texts, speakers=speakers, dialogue_ids=dialogues, model=model, progress=progress)
-    words = text_cues(model, texts, [p.label for p in preds["emotion"]], speakers, dialogues, explain)
+    with timer.stage("text", len(texts)) as tick:
+        preds = read_text(texts, speakers=speakers, dialogue_ids=dialogues, model=model,
+                          progress=_both(progress, tick))
+    words = _timed_cues(timer, model, texts, [p.label for p in preds["emotion"]], speakers, dialogues, explain)
     out = []
-    for i, seg in enumerate(segments):
-        emo, sent = preds["emotion"][i], preds["sentiment"][i]
-        emo_scores, sent_scores = round_scores(emo.scores, 4), round_scores(sent.scores, 4)
-        out.append(dict(seg.to_dict(),
-                        text_emotion={"label": emo.label, "scores": emo_scores},
-                        **fused_fields({"text": emo.scores}, {"text": words[i]}, valence={"text": valence(sent.scores)},
-                                       explain=explain),
-                        sentiment=sent.label, sentiment_scores=sent_scores))
+    with timer.stage("fusion", len(segments)) as tick:
+        for i, seg in enumerate(segments):
+            emo, sent = preds["emotion"][i], preds["sentiment"][i]
+            emo_scores, sent_scores = round_scores(emo.scores, 4), round_scores(sent.scores, 4)
+            out.append(dict(seg.to_dict(),
+                            text_emotion={"label": emo.label, "scores": emo_scores},
+                            **fused_fields({"text": emo.scores}, {"text": words[i]},
+                                           valence={"text": valence(sent.scores)}, explain=explain, timer=timer),
+                            sentiment=sent.label, sentiment_scores=sent_scores))
+            tick(1)
     ends = [s.end for s in segments if s.end is not None]
     return build_document(source, out, duration=max(ends) if ends else None, modalities=["text"],
                           models={"text.emotion": model.name, "text.sentiment": model.name,
                                   "fusion": bundled_fusion().name})
 
 
+def _both(*callbacks: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """One progress callback calling each of ``callbacks`` that is not None."""
+    live = [c for c in callbacks if c is not None]
+    if not live:
+        return None
+    if len(live) == 1:
+        return live[0]
+
+    def call(n: int) -> None:
+        for c in live:
+            c(n)
+    return call
+
+
 def valence(sentiment_scores: dict[str, float]) -> float:
     """P(positive) - P(negative) of a sentiment reading."""
     return float(sentiment_scores.get("positive", 0.0)) - float(sentiment_scores.get("negative", 0.0))
+
+
+def _timed_cues(timer: Timer, model: TextModel, texts: Sequence[str], labels: Sequence[str | None],
+                speakers: Sequence[str | None], dialogue_ids: Sequence[object], explain: bool) -> list[list[str]]:
+    """``text_cues``, timed as the ``explain`` stage when there is anything to explain."""
+    if not explain:
+        return [[] for _ in texts]
+    with timer.stage("explain", len(texts)):
+        return text_cues(model, texts, labels, speakers, dialogue_ids, explain)
 
 
 def text_cues(model: TextModel, texts: Sequence[str], labels: Sequence[str | None], speakers: Sequence[str | None],
@@ -68,11 +106,12 @@ def text_cues(model: TextModel, texts: Sequence[str], labels: Sequence[str | Non
 
 def fused_fields(readings: dict[str, dict[str, float] | None], cues: dict[str, list[str]], *,
                  valence: dict[str, float] | None = None, unread: dict[str, str] | None = None,
-                 explain: bool = True) -> dict:
+                 explain: bool = True, timer: Timer | None = None) -> dict:
     """The record's fused fields for one utterance from its per-modality emotion scores
     (modality -> scores, None when that modality gave no reading): ``emotion``,
     ``emotion_scores``, ``valence``, ``modality_weights``, ``conflict``, ``explanation`` (None
-    unless ``explain``). ``cues``: modality -> cue phrases for the explanation.
+    unless ``explain``). ``cues``: modality -> cue phrases for the explanation. ``timer``: the
+    explanation's time counts as ``explain`` (the rest as whichever stage is open).
 
     ``valence`` is read off the fused emotion scores, P(joy) - P(anger, disgust, fear, sadness), in
     [-1, 1]: a projection of the emotion reading, not a separately trained dimension (no data here
@@ -81,20 +120,29 @@ def fused_fields(readings: dict[str, dict[str, float] | None], cues: dict[str, l
     from affectkit.recognize.fusion import emotion_valence, fuse
 
     fused = fuse(readings, bundled_fusion(), valence=valence)
+    explanation = None
+    if explain:
+        with (timer or Timer()).stage("explain", announce=False):
+            explanation = explain_utterance(fused, cues, unread)
     return {"emotion": fused.label if fused else None,
             "emotion_scores": round_scores(fused.scores, 4) if fused else None,
             "valence": round(emotion_valence(fused.scores), 3) if fused else None,
             "modality_weights": round_scores(fused.weights, 3) if fused else {},
             "conflict": fused.conflict if fused else False,
-            "explanation": explain_utterance(fused, cues, unread) if explain else None}
+            "explanation": explanation}
 
 
 def build_document(source: str, records: list[dict], *, duration: float | None, modalities: list[str],
                    models: dict[str, str], **extra: object) -> dict:
-    """The analysis record around per-utterance ``records`` (``extra`` keys follow ``models``)."""
+    """The analysis record around per-utterance ``records`` (``extra`` keys follow ``models``);
+    its ``summary`` opens with the paragraph a person reads first (``summary["text"]``)."""
+    from affectkit.report.summary import summary_text
+
     return {"input": source, "duration": duration, "modalities": modalities,
             "affectkit_version": _version(), "models": models, **extra,
-            "segments": records, "summary": summary(records), "errors": []}
+            "segments": records,
+            "summary": {"text": summary_text(records, duration=duration, modalities=modalities), **summary(records)},
+            "errors": []}
 
 
 def summary(records: Sequence[dict]) -> dict:

@@ -21,14 +21,15 @@ import numpy as np
 from affectkit.analyze import build_document, label_counts
 from affectkit.core.data import Segment, round_scores
 from affectkit.core.errors import AudioError, DependencyError
+from affectkit.core.timing import Timer
 
 if TYPE_CHECKING:
+    from affectkit.io.probe import Limits
     from affectkit.perceive.face import FaceTimeline
     from affectkit.recognize.text_model import TextModel
     from affectkit.recognize.voice_head import VoiceEmotionHead
 
-MEDIA_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac",
-                            ".webm", ".mp4", ".mkv", ".mov", ".avi", ".m4v"})
+from affectkit.io.probe import MEDIA_SUFFIXES  # noqa: E402  (re-exported: is_media's suffixes)
 WINDOW = 2.0  # seconds: the fixed windows of a video without a transcript or speech
 
 
@@ -50,17 +51,29 @@ class Utterances:
 
 def find_utterances(path: str | Path, x: np.ndarray, sr: int, *, transcript: str | Path | None = None,
                     transcript_format: str | None = None, asr: bool | None = None,
-                    language: str | None = None, cache: Any = None) -> Utterances:
+                    language: str | None = None, cache: Any = None, limits: Limits | None = None,
+                    timer: Timer | None = None) -> Utterances:
     """Utterances of the decoded recording ``x`` (from ``path``): the ``transcript``'s timed
     segments if given; else speech-to-text (``asr``: None = when installed, True = required,
-    False = never); else voice-activity segmentation. AudioError when no speech is found."""
+    False = never); else voice-activity segmentation. AudioError when no speech is found.
+    ``limits``: the transcript's size limit; ``timer``: the time counts as ``segment``."""
+    with (timer or Timer()).stage("segment"):
+        return _find_utterances(path, x, sr, transcript, transcript_format, asr, language, cache, limits)
+
+
+def _read_transcript(transcript: str | Path, transcript_format: str | None, limits: Limits | None):
+    from affectkit.io.transcripts import read_transcript
+
+    return read_transcript(transcript, transcript_format, max_bytes=limits.transcript_bytes if limits else None)
+
+
+def _find_utterances(path, x, sr, transcript, transcript_format, asr, language, cache, limits) -> Utterances:
     from affectkit.segment.vad import segments_from_transcript, vad_segments
 
     duration = len(x) / sr
     if transcript is not None:
-        from affectkit.io.transcripts import read_transcript
-
-        segments = segments_from_transcript(read_transcript(transcript, transcript_format), duration, str(path))
+        segments = segments_from_transcript(_read_transcript(transcript, transcript_format, limits), duration,
+                                            str(path))
         return Utterances(segments, "transcript", {"method": "transcript", "transcript": str(transcript)},
                           f"{len(segments)} utterances from the timestamps of {transcript}")
     no_text = "speech-to-text turned off (--no-asr)"
@@ -91,20 +104,25 @@ def find_utterances(path: str | Path, x: np.ndarray, sr: int, *, transcript: str
 
 
 def _text_readings(segments: list[Segment], source: str, model: TextModel | None,
-                   explain: bool = True) -> dict[int, tuple]:
+                   explain: bool = True, timer: Timer | None = None) -> dict[int, tuple]:
     """Utterance index -> (emotion, sentiment) Predictions and the words behind the emotion,
     for utterances with text."""
-    from affectkit.analyze import text_cues
+    from affectkit.analyze import _timed_cues
     from affectkit.recognize.text_affect import read_text
     from affectkit.recognize.text_model import bundled_text_model
 
     texted = [i for i, s in enumerate(segments) if s.text.strip()]
     if not texted:
         return {}
-    model = model or bundled_text_model()
+    timer = timer or Timer()
+    if model is None:
+        with timer.stage("load"):
+            model = bundled_text_model()
     texts, speakers = [segments[i].text for i in texted], [segments[i].speaker for i in texted]
-    preds = read_text(texts, speakers=speakers, dialogue_ids=[source] * len(texted), model=model)
-    words = text_cues(model, texts, [p.label for p in preds["emotion"]], speakers, [source] * len(texted), explain)
+    with timer.stage("text", len(texts)) as tick:
+        preds = read_text(texts, speakers=speakers, dialogue_ids=[source] * len(texted), model=model, progress=tick)
+    words = _timed_cues(timer, model, texts, [p.label for p in preds["emotion"]], speakers, [source] * len(texted),
+                        explain)
     return {i: (preds["emotion"][k], preds["sentiment"][k], words[k]) for k, i in enumerate(texted)}
 
 
@@ -112,57 +130,41 @@ def analyze_utterances(path: str | Path, x: np.ndarray | None, sr: int, utteranc
                        text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
                        progress: Callable[[int], None] | None = None, cache: Any = None,
                        explain: bool = True, face: FaceTimeline | None = None,
-                       no_voice: str | None = None, duration: float | None = None) -> dict:
+                       no_voice: str | None = None, duration: float | None = None,
+                       timer: Timer | None = None) -> dict:
     """The analysis record of a decoded recording, one record per utterance with the voice
     reading and cues, the text reading where there is text, given a video's ``face`` timeline
     the face reading (``face_emotion``; null with "no face" in ``errors`` where none is seen),
     and their fusion (``emotion``, ``modality_weights``, ``conflict``, ``explanation``).
     ``x=None``: no usable audio (``no_voice`` says why). ``progress(1)`` per utterance.
     ``cache``: a FeatureCache for the voice features (None: computed afresh). ``explain``:
-    name the words behind each text reading (one extra model pass per word)."""
-    from affectkit.analyze import fused_fields, valence
-    from affectkit.explain.voice_cues import voice_phrases
+    name the words behind each text reading (one extra model pass per word). ``timer``: seconds
+    per stage (``voice.features``, ``voice.recognize``, ``text``, ``explain``, ``fusion``)."""
     from affectkit.recognize.fusion import bundled_fusion
     from affectkit.recognize.text_model import bundled_text_model
     from affectkit.recognize.voice_affect import bundled_voice_head, segment_readings, voice_model_name
 
+    timer = timer or Timer()
     source, segments = str(path), utterances.segments
     if x is not None:
-        head = voice_head or bundled_voice_head()
-        voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress, cache=cache)
+        head = voice_head
+        if head is None:
+            with timer.stage("load"):
+                head = bundled_voice_head()
+        voice = segment_readings(x, sr, segments, head=head, file=source, progress=progress, cache=cache,
+                                 timer=timer)
     else:
         head = None
         voice = [(None, f"voice: {no_voice or 'no audio'}") for _ in segments]
         if progress:
             progress(len(segments))
-    text = _text_readings(segments, source, text_model, explain)
-    faces = [_face_reading(face, seg) for seg in segments] if face is not None else None
+    text = _text_readings(segments, source, text_model, explain, timer)
     records = []
-    for i, seg in enumerate(segments):
-        reading, why = voice[i]
-        rec = seg.to_dict()
-        emo = sent = None
-        # modality -> its emotion scores / cue phrases, for fusion and the explanation
-        scores: dict[str, dict | None] = {"text": None, "voice": reading and reading["scores"]}
-        cues: dict[str, list[str]] = {"voice": voice_phrases(reading["cues"]) if reading else []}
-        tone: dict[str, float] = {}
-        if i in text:
-            emo = {"label": text[i][0].label, "scores": round_scores(text[i][0].scores, 4)}
-            sent = {"label": text[i][1].label, "scores": round_scores(text[i][1].scores, 4)}
-            scores["text"], cues["text"], tone["text"] = text[i][0].scores, text[i][2], valence(sent["scores"])
-        face_reading, face_why = faces[i] if faces is not None else (None, None)
-        if faces is not None:
-            scores["face"], cues["face"] = face_reading and face_reading["scores"], []
-        unread = {"voice": why.removeprefix("voice: ").split(";")[0]} if why else {}
-        if face_why:
-            unread["face"] = face_why.removeprefix("face: ").split(";")[0]
-        rec.update(text_emotion=emo, voice_emotion=reading)
-        if faces is not None:
-            rec["face_emotion"] = face_reading
-        rec.update(**fused_fields(scores, cues, valence=tone, unread=unread, explain=explain),
-                   sentiment=sent and sent["label"], sentiment_scores=sent and sent["scores"],
-                   errors=[w for w in (why, face_why) if w])
-        records.append(rec)
+    with timer.stage("fusion", len(segments)) as tick:
+        faces = [_face_reading(face, seg) for seg in segments] if face is not None else None
+        for i, seg in enumerate(segments):
+            records.append(_utterance_record(i, seg, voice[i], text, faces, explain, timer))
+            tick(1)
     models = {"voice.emotion": voice_model_name(head)} if head is not None else {}
     models["fusion"] = bundled_fusion().name
     if text:
@@ -183,6 +185,38 @@ def analyze_utterances(path: str | Path, x: np.ndarray | None, sr: int, utteranc
         doc["summary"]["frames_sampled"] = len(face.times)
         doc["summary"]["frames_with_face"] = face.frames_with_face
     return doc
+
+
+def _utterance_record(i: int, seg: Segment, voice: tuple, text: dict, faces: list | None, explain: bool,
+                      timer: Timer) -> dict:
+    """One utterance's record: its readings, their fusion and the explanation."""
+    from affectkit.analyze import fused_fields, valence
+    from affectkit.explain.voice_cues import voice_phrases
+
+    reading, why = voice
+    rec = seg.to_dict()
+    emo = sent = None
+    # modality -> its emotion scores / cue phrases, for fusion and the explanation
+    scores: dict[str, dict | None] = {"text": None, "voice": reading and reading["scores"]}
+    cues: dict[str, list[str]] = {"voice": voice_phrases(reading["cues"]) if reading else []}
+    tone: dict[str, float] = {}
+    if i in text:
+        emo = {"label": text[i][0].label, "scores": round_scores(text[i][0].scores, 4)}
+        sent = {"label": text[i][1].label, "scores": round_scores(text[i][1].scores, 4)}
+        scores["text"], cues["text"], tone["text"] = text[i][0].scores, text[i][2], valence(sent["scores"])
+    face_reading, face_why = faces[i] if faces is not None else (None, None)
+    if faces is not None:
+        scores["face"], cues["face"] = face_reading and face_reading["scores"], []
+    unread = {"voice": why.removeprefix("voice: ").split(";")[0]} if why else {}
+    if face_why:
+        unread["face"] = face_why.removeprefix("face: ").split(";")[0]
+    rec.update(text_emotion=emo, voice_emotion=reading)
+    if faces is not None:
+        rec["face_emotion"] = face_reading
+    rec.update(**fused_fields(scores, cues, valence=tone, unread=unread, explain=explain, timer=timer),
+               sentiment=sent and sent["label"], sentiment_scores=sent and sent["scores"],
+               errors=[w for w in (why, face_why) if w])
+    return rec
 
 
 def _face_reading(face: FaceTimeline, seg: Segment) -> tuple[dict | None, str | None]:
@@ -212,24 +246,35 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
                   window: float = WINDOW, text_model: TextModel | None = None,
                   voice_head: VoiceEmotionHead | None = None, face_model=None,
                   progress: Callable[[int], None] | None = None,
-                  note: Callable[[str], None] | None = None, cache: Any = None, explain: bool = True) -> dict:
+                  note: Callable[[str], None] | None = None, cache: Any = None, explain: bool = True,
+                  limits: Limits | None = None, timer: Timer | None = None) -> dict:
     """Analysis record for a video: faces found, followed and read per utterance (``face_emotion``),
     beside the voice and text readings. Utterances come from ``transcript``; else from the
     soundtrack (speech-to-text or voice activity, as ``analyze_audio``); else (no audio track, or
     no speech in it) from fixed ``window``-second windows. A video where no face is ever seen
-    gives "no face" per utterance, not an error. VideoError for a file without a video stream."""
-    from affectkit.io.audio import load_audio
+    gives "no face" per utterance, not an error. VideoError for a file without a video stream.
+    ``limits``: the duration and transcript limits (``io.probe.Limits``); ``timer``: seconds per
+    stage (``core.timing``)."""
+    from affectkit.io.audio import MAX_DURATION, load_audio
     from affectkit.io.video import probe_video
     from affectkit.perceive.face import face_timeline
 
+    timer = timer or Timer()
     say = note or (lambda msg: None)
-    info = probe_video(path)
-    tl = face_timeline(path, fps=fps, model=face_model)
+    with timer.stage("probe"):
+        info = probe_video(path)
+    if limits is not None and info.duration is not None and info.duration > limits.max_duration:
+        from affectkit.core.errors import VideoError
+
+        raise VideoError(str(path), f"is {info.duration:.0f} s long; recordings over {limits.max_duration:g} s "
+                                    f"are refused (raise --max-duration or AFFECTKIT_MAX_DURATION)")
+    tl = face_timeline(path, fps=fps, model=face_model, timer=timer)
     say(f"{len(tl.times)} frames sampled at {fps:g} fps, a face in {tl.frames_with_face}")
     x, sr, no_voice, found = None, 16000, None, None
     if info.has_audio:
         try:
-            x, sr = load_audio(path)
+            with timer.stage("decode.audio"):
+                x, sr = load_audio(path, max_duration=limits.max_duration if limits else MAX_DURATION)
         except AudioError as exc:
             no_voice = exc.reason
     else:
@@ -238,7 +283,7 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
     if x is not None:
         try:
             found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
-                                    asr=asr, language=language, cache=cache)
+                                    asr=asr, language=language, cache=cache, limits=limits, timer=timer)
         except AudioError as exc:
             if transcript is not None:
                 raise
@@ -246,10 +291,11 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
             x = None
     if found is None:
         if transcript is not None:
-            from affectkit.io.transcripts import read_transcript
             from affectkit.segment.vad import segments_from_transcript
 
-            segments = segments_from_transcript(read_transcript(transcript, transcript_format), duration, str(path))
+            with timer.stage("segment"):
+                segments = segments_from_transcript(_read_transcript(transcript, transcript_format, limits), duration,
+                                                    str(path))
             found = Utterances(segments, "transcript", {"method": "transcript", "transcript": str(transcript)},
                                f"{len(segments)} utterances from the timestamps of {transcript}")
         else:
@@ -258,22 +304,33 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
                                f"{len(segments)} fixed {window:g} s windows ({no_voice})")
     say(found.note)
     return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
-                              face=tl, no_voice=no_voice, duration=duration, cache=cache, explain=explain)
+                              face=tl, no_voice=no_voice, duration=duration, cache=cache, explain=explain,
+                              timer=timer)
 
 
 def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
                   language: str | None = None, transcript_format: str | None = None,
                   text_model: TextModel | None = None, voice_head: VoiceEmotionHead | None = None,
-                  progress: Callable[[int], None] | None = None, cache: Any = None, explain: bool = True) -> dict:
+                  progress: Callable[[int], None] | None = None, cache: Any = None, explain: bool = True,
+                  limits: Limits | None = None, timer: Timer | None = None,
+                  note: Callable[[str], None] | None = None) -> dict:
     """Analysis record for one audio or video file (see ``find_utterances`` for ``transcript``,
     ``asr`` and ``language``). Raises AffectkitError if the file is unusable or has no speech;
     use ``affectkit.records_frame`` for a DataFrame. ``cache``: a FeatureCache, so that a
     second run over the same content reads speech-to-text and features back. ``explain``:
-    see ``analyze_utterances``."""
-    from affectkit.io.audio import load_audio
+    see ``analyze_utterances``. ``limits``: the duration and transcript limits; ``timer``:
+    seconds per stage; ``note``: told how the utterances were found (one line)."""
+    from affectkit.io.audio import MAX_DURATION, load_audio
 
-    x, sr = load_audio(path)
+    timer = timer or Timer()
+    with timer.stage("decode.audio"):
+        x, sr = load_audio(path, max_duration=limits.max_duration if limits else MAX_DURATION)
     found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
-                            asr=asr, language=language, cache=cache)
+                            asr=asr, language=language, cache=cache, limits=limits, timer=timer)
+    if note is not None:
+        note(found.note)
+        if found.method == "asr" and found.detail.get("language") != "en":
+            note(f"note: the text model reads English; the text readings of {found.detail.get('language')} "
+                 f"speech are unreliable")
     return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
-                              cache=cache, explain=explain)
+                              cache=cache, explain=explain, timer=timer)

@@ -1,8 +1,10 @@
 """The ``affectkit`` command.
 
 Exit status (scripts rely on it): 0 all items done; 1 some items failed (each has an
-``error`` on its own line or record, the rest ran); 2 usage error (bad option, missing
-input, output exists); 3 a bundled model, or a dependency it needs, could not be loaded.
+``error`` on its own line or record, the rest ran; for ``analyze``: an input file that is
+missing, empty, corrupt, truncated, over a limit, without audio or video, or an unreadable
+transcript); 2 usage error (bad option, output exists, output over an input); 3 a bundled
+model, or a dependency it needs, could not be loaded; 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
@@ -13,10 +15,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-EXIT_OK, EXIT_ITEM_FAILED, EXIT_USAGE, EXIT_MODEL = 0, 1, 2, 3
+EXIT_OK, EXIT_ITEM_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
-EPILOG = """exit status: 0 all done, 1 some items failed (see their "error"), 2 usage error,
-3 a bundled model, or a dependency it needs, could not be loaded.
+EPILOG = """exit status (stable):
+  0    all done
+  1    some inputs failed, the others ran (each said on one stderr line, and in its "error(s)"):
+       missing, empty, corrupt, truncated or over-limit files, no audio or video, unreadable transcripts
+  2    usage error: bad option, output file exists (see --force), output would replace an input
+  3    a bundled model, or a dependency it needs, could not be loaded
+  130  interrupted
 
 examples:
   affectkit predict text notes.txt                 one text per line -> JSON lines
@@ -33,6 +40,8 @@ examples:
   affectkit analyze talk.wav --format html -o report.html   a report to open in a browser
   affectkit analyze talk.srt --llm http://127.0.0.1:8080/v1 --llm-model NAME --format json
                                                    and an LLM's emotion + reasoning per utterance
+  affectkit analyze recordings/ -o results/ --format json   batch: results/<name>.json per input,
+                                                   results/failures.json lists the inputs that failed
 """
 
 
@@ -182,128 +191,10 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
     return _emit_records(results, args)
 
 
-def _check_analyze_options(args: argparse.Namespace, media: list[str]) -> None:
-    """Usage errors of ``analyze``'s audio options, before any work."""
-    if args.transcript is not None:
-        if len(media) != 1 or len(args.inputs) != 1:
-            raise _Usage("--transcript goes with exactly one audio or video file (and no other input)")
-        if not Path(args.transcript).is_file():
-            raise _Usage(f"no such transcript file: {args.transcript}")
-    if args.language is not None:
-        if not media:
-            raise _Usage("--language is for speech-to-text; no audio or video file was given")
-        if args.no_asr or args.transcript is not None:
-            raise _Usage("--language is for speech-to-text, which --no-asr / --transcript turn off")
-        from affectkit.core.errors import DependencyError, InputError
-        from affectkit.segment.asr import check_language
-
-        try:
-            args.language = check_language(args.language)
-        except DependencyError:
-            pass  # no speech-to-text here: the files fall back to voice-activity segmentation, and say so
-        except InputError as exc:
-            raise _Usage(str(exc)) from None
-
-
-def _analyze_media(path: str, args: argparse.Namespace, head, fmt: str | None) -> dict:
-    """One audio or video file -> its analysis record (says on stderr how it was segmented)."""
-    from affectkit.analyze_media import analyze_utterances, analyze_video, find_utterances
-    from affectkit.io.audio import load_audio
-    from affectkit.core.errors import DependencyError
-    from affectkit.io.video import has_video_stream
-    from affectkit.store.cache import FeatureCache
-
-    cache = None if args.no_cache else FeatureCache()
-    try:
-        video = has_video_stream(path)
-    except DependencyError as exc:
-        video = False
-        print(f"affectkit: {path}: no face reading: {exc}", file=sys.stderr)
-    if video:
-        from affectkit.recognize.face_affect import bundled_face_model
-
-        return analyze_video(path, args.transcript, asr=False if args.no_asr else None, language=args.language,
-                            transcript_format=fmt, fps=args.fps, window=args.window, voice_head=head,
-                            face_model=bundled_face_model(), cache=cache, explain=not args.no_explain,
-                            note=lambda msg: print(f"affectkit: {path}: {msg}", file=sys.stderr))
-    x, sr = load_audio(path)
-    found = find_utterances(path, x, sr, transcript=args.transcript, transcript_format=fmt,
-                            asr=False if args.no_asr else None, language=args.language, cache=cache)
-    print(f"affectkit: {path}: {found.note}", file=sys.stderr)
-    if found.method == "asr" and found.detail.get("language") != "en":
-        print(f"affectkit: {path}: note: the text model reads English; the text readings of "
-              f"{found.detail.get('language')} speech are unreliable", file=sys.stderr)
-    with _progress(len(found.segments), args.progress, Path(path).name) as update:
-        return analyze_utterances(path, x, sr, found, voice_head=head, progress=update, cache=cache,
-                                  explain=not args.no_explain)
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from affectkit.analyze import analyze_segments, failed_record
-    from affectkit.analyze_media import is_media
-    from affectkit.io.transcripts import read_transcript
-    from affectkit.core.errors import InputError
-    from affectkit.report.table import render_table
-    from affectkit.report.writers import to_csv, to_json
-    from affectkit.explain.llm.cli import add_llm_to_documents, backend_from_args
+    from affectkit.cli_analyze import run
 
-    media = [p for p in args.inputs if is_media(p)]
-    _check_analyze_options(args, media)
-    _check_output(args)
-    llm = backend_from_args(args)  # None without --llm; bad LLM options are usage errors, before any work
-    # transcripts always need the text model; audio loads it on the first utterance with text
-    model = _load_model() if len(media) < len(args.inputs) else None
-    head = None
-    if media:
-        from affectkit.recognize.voice_affect import bundled_voice_head
-
-        head = bundled_voice_head()
-    fmt = None if args.transcript_format == "auto" else args.transcript_format
-    docs, failed = [], 0
-    for path in args.inputs:
-        try:
-            if is_media(path):
-                docs.append(_analyze_media(path, args, head, fmt))
-                continue
-            segments = read_transcript(path, fmt)
-            with _progress(len(segments), args.progress, Path(path).name) as update:
-                docs.append(analyze_segments(segments, path, model=model, progress=update,
-                                             explain=not args.no_explain))
-        except InputError as exc:
-            failed += 1
-            docs.append(failed_record(path, exc))
-            print(f"affectkit: {exc}", file=sys.stderr)
-    llm_failed = add_llm_to_documents(docs, llm) if llm is not None else 0
-    if args.format == "json":
-        out = to_json(docs[0] if len(docs) == 1 else docs)
-    elif args.format == "html":
-        from affectkit.report.html import to_html
-
-        out = to_html(docs, title="affectkit: " + ", ".join(Path(p).name for p in args.inputs))
-    elif args.format == "csv":
-        rows = []
-        for d in docs:
-            if d["errors"]:
-                rows.append({"input": d["input"], "error": "; ".join(d["errors"])})
-            rows += [dict(input=d["input"], index=i, **s) for i, s in enumerate(d["segments"])]
-        for r in rows:
-            if "voice_emotion" not in r:  # transcripts: the emotion column is the text reading already
-                r.pop("text_emotion", None)
-        out = to_csv(rows)
-    else:
-        parts = []
-        for d in docs:
-            if len(docs) > 1:
-                parts.append(f"== {d['input']}\n")
-            if d["errors"]:
-                parts.append("".join(f"ERROR: {e}\n" for e in d["errors"]))
-            else:
-                parts.append(render_table(d["segments"]))
-        out = "".join(parts)
-    _emit(out, args.output, args.force, list(args.inputs) + ([args.transcript] if args.transcript else []))
-    if failed:
-        print(f"affectkit: {failed} of {len(docs)} inputs failed (see their \"errors\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed or llm_failed else EXIT_OK
+    return run(args)
 
 
 def _media_suffixes() -> frozenset[str]:
@@ -332,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (never over an input)")
+        p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (never over an input); "
+                       "analyze: a FOLDER/ writes one output per input")
         p.add_argument("--force", action="store_true", help="replace FILE if it exists")
         g = p.add_mutually_exclusive_group()
         g.add_argument("--progress", dest="progress", action="store_true", default=None,
@@ -419,11 +311,24 @@ def build_parser() -> argparse.ArgumentParser:
                     "Videos with pictures (pip install 'affectkit[face]'): frames sampled at --fps (default 5),\n"
                     "upright, frontal faces found and followed; per utterance \"face_emotion\" reads the main face\n"
                     "(a CNN trained on FER2013), or null with \"face: no face seen\" in its \"errors\". Without a\n"
-                    "transcript or speech (e.g. no soundtrack), utterances are fixed --window windows (default 2 s).")
-    analyze.add_argument("inputs", nargs="+", metavar="FILE", help="transcripts, audio or video files")
-    analyze.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
-                         help="output format (default: table on the terminal); html: a self-contained "
-                              "report with a timeline (use -o report.html)")
+                    "transcript or speech (e.g. no soundtrack), utterances are fixed --window windows (default 2 s).\n\n"
+                    "What a file is comes from its content, not its name: a WAV named .mp4 is read as audio;\n"
+                    "a text file named .mp4 is refused. Before decoding, files over --max-file-mb (2048),\n"
+                    "recordings over --max-duration (14400 s) and transcripts over --max-transcript-mb (50) are\n"
+                    "refused; $AFFECTKIT_MAX_FILE_MB, $AFFECTKIT_MAX_DURATION, $AFFECTKIT_MAX_TRANSCRIPT_MB set them too.\n"
+                    "A bad input is one line on stderr; the others still run; the exit status is then 1.\n\n"
+                    "Output: the table ends with a summary paragraph (also \"summary\".\"text\" in JSON, and at the\n"
+                    "top of the HTML report). A progress bar on stderr follows the stages when stderr is a\n"
+                    "terminal (--progress / --no-progress / --quiet change that).\n\n"
+                    "Batch: with a folder as input (its files, not its subfolders) or -o FOLDER/, each input gets\n"
+                    "its own output FOLDER/<input name>.<json|csv|parquet|html|txt>, written atomically, never over\n"
+                    "an input, never over an existing output without --force; FOLDER/failures.json lists the\n"
+                    "inputs that failed (also listed on stderr at the end); models load once.")
+    analyze.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="transcripts, audio or video files, or folders of them")
+    analyze.add_argument("--format", choices=("table", "json", "csv", "parquet", "html"), default="table",
+                         help="output format (default: table on the terminal, then a summary); html: a "
+                              "self-contained report with a timeline (use -o report.html); parquet: the CSV "
+                              "columns (needs pyarrow: pip install 'affectkit[parquet]'; use -o)")
     analyze.add_argument("--transcript-format", choices=("auto", "srt", "vtt", "json", "txt"), default="auto",
                          help="transcript format (default: from the file suffix, else sniffed)")
     analyze.add_argument("--transcript", metavar="FILE",
@@ -442,8 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--window", type=_positive, default=2.0, metavar="SECONDS",
                          help="video without a transcript or speech: fixed windows of this length (default 2)")
     common(analyze)
+    from affectkit.cli_analyze import add_options as add_analyze_options
     from affectkit.explain.llm.cli import add_llm_options
 
+    add_analyze_options(analyze)
     add_llm_options(analyze)
     analyze.set_defaults(func=cmd_analyze)
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help
@@ -474,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"affectkit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
 

@@ -227,8 +227,10 @@ def parse_transcript(text: str, fmt: str | None = None, path: str = "<string>") 
     return TRANSCRIPT_FORMATS[fmt](text, path)
 
 
-def read_transcript(path: str | Path, fmt: str | None = None) -> list[Segment]:
-    """Read a transcript file into segments. Format from ``fmt``, else the suffix, else sniffed."""
+def read_transcript(path: str | Path, fmt: str | None = None, *, max_bytes: int | None = None) -> list[Segment]:
+    """Read a transcript file into segments. Format from ``fmt``, else the suffix, else sniffed.
+    Files over ``max_bytes`` (default ``MAX_BYTES``, 50 MiB) are refused."""
+    max_bytes = MAX_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     name = str(path)
     if not p.exists():
@@ -236,8 +238,8 @@ def read_transcript(path: str | Path, fmt: str | None = None) -> list[Segment]:
     if p.is_dir():
         raise TranscriptError(name, "is a directory, not a transcript file")
     size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise TranscriptError(name, f"file is {size / 2**20:.0f} MiB; transcripts over {MAX_BYTES // 2**20} MiB are refused")
+    if size > max_bytes:
+        raise TranscriptError(name, f"file is {size / 2**20:.0f} MiB; transcripts over {max_bytes / 2**20:g} MiB are refused")
     try:
         data = p.read_bytes()
     except OSError as exc:

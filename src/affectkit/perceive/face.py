@@ -1,7 +1,8 @@
 """``face.expression``: facial expression per segment of a video, or per face in an image.
 
 Frames are sampled (default 5 per second), turned upright, searched for frontal faces (OpenCV's
-Haar cascade), the faces followed across frames (IoU tracking), and every face crop classified by
+Haar cascade; the whole frame every 5th frame, a window around each known face in between:
+``face_detect.FaceSearch``), the faces followed across frames (IoU tracking), and every face crop classified by
 the bundled CNN trained on FER2013 (``recognize.face_affect``). Per segment, the reading is the
 mean of the class probabilities of the segment's *main* face (the track with the largest summed
 box area inside the segment); ``face_seen`` is the fraction of the segment's sampled frames
@@ -18,7 +19,7 @@ import pandas as pd
 
 from affectkit.core.data import Segment, round_scores
 from affectkit.core.labels import EMOTION
-from affectkit.perceive.face_detect import crop_face, detect_faces
+from affectkit.perceive.face_detect import FaceSearch, crop_face, detect_faces
 from affectkit.perceive.face_track import Track, main_track, track_faces
 from affectkit.perceive.registry import EXTRACTORS
 
@@ -47,27 +48,38 @@ class FaceTimeline:
 
 
 def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: int = DETECT_MAX_SIDE,
-                  progress: Callable[[int], None] | None = None) -> FaceTimeline:
+                  progress: Callable[[int], None] | None = None, timer: Any = None) -> FaceTimeline:
     """Decode, detect, classify and track the faces of a video (or one image). VideoError for
-    an unusable file; a video where no face is ever seen gives a timeline with no tracks."""
+    an unusable file; a video where no face is ever seen gives a timeline with no tracks.
+    ``timer``: a ``core.timing.Timer``; the time goes to ``decode.video`` (fetching frames),
+    ``face.detect`` (detection, crops, tracking) and ``face.recognize`` (the CNN)."""
+    from affectkit.core.timing import Timer
     from affectkit.io.video import read_pictures
     from affectkit.recognize.face_affect import bundled_face_model
 
-    model = model or bundled_face_model()
+    timer = timer or Timer()
+    if model is None:
+        with timer.stage("load"):
+            model = bundled_face_model()
     times, boxes, crops, keys = [], [], [], []
     size = (0, 0)
-    for fi, frame in enumerate(read_pictures(path, fps, gray=True, max_side=max_side)):
-        found = detect_faces(frame.image, max_side=None)
-        times.append(frame.t)
-        boxes.append(found)
-        size = (frame.image.shape[1], frame.image.shape[0])
-        for i, b in enumerate(found):
-            crops.append(crop_face(frame.image, b))
-            keys.append((fi, i))
-        if progress:
-            progress(1)
-    probs = model.predict_proba(crops) if crops else np.zeros((0, len(model.labels)))
-    tracks = track_faces(zip(times, boxes))
+    with timer.stage("face.detect") as tick:
+        frames = timer.timed("decode.video", read_pictures(path, fps, gray=True, max_side=max_side))
+        search = FaceSearch(max_side=None)  # full search every 5th frame, a window around known faces between
+        for fi, frame in enumerate(frames):
+            found = search(frame.image)
+            times.append(frame.t)
+            boxes.append(found)
+            size = (frame.image.shape[1], frame.image.shape[0])
+            for i, b in enumerate(found):
+                crops.append(crop_face(frame.image, b))
+                keys.append((fi, i))
+            if progress:
+                progress(1)
+            tick(1)
+        tracks = track_faces(zip(times, boxes))
+    with timer.stage("face.recognize", len(crops)):
+        probs = model.predict_proba(crops) if crops else np.zeros((0, len(model.labels)))
     step = 1.0 / fps if fps else 0.0
     duration = (times[-1] + step) if times else 0.0
     return FaceTimeline(str(path), times, boxes, dict(zip(keys, probs)), tracks, tuple(model.labels), size, duration,

@@ -114,27 +114,33 @@ def voice_records(paths: Sequence[str], *, head: VoiceEmotionHead | None = None,
 def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, head: VoiceEmotionHead | None = None,
                      file: str = "<signal>", digits: int = 4, min_seconds: float = MIN_SECONDS,
                      progress: Callable[[int], None] | None = None,
-                     cache: Any = None) -> list[tuple[dict | None, str | None]]:
+                     cache: Any = None, timer: Any = None) -> list[tuple[dict | None, str | None]]:
     """Per utterance of one recording: (``{"label", "scores", "cues"}``, None), or (None, reason)
     for an utterance shorter than ``min_seconds``, which the head (trained on 2 s clips) cannot
     read. Cues are the raw CUES and RELATIVE_CUES: each against the median of the same speaker's
     utterances (``Segment.speaker``; unnamed speakers count as one), so ``pitch_rel = 0.31`` is
     31% above that speaker's usual pitch. DependencyError without the ``voice`` extra.
-    ``cache``: a FeatureCache keyed by ``file``'s content (it must be the file ``x`` came from)."""
+    ``cache``: a FeatureCache keyed by ``file``'s content (it must be the file ``x`` came from).
+    ``timer``: a ``core.timing.Timer``; the time goes to ``voice.features`` and ``voice.recognize``."""
+    from affectkit.core.timing import Timer
     from affectkit.perceive.voice import Prosody
 
-    head = head or bundled_voice_head()
-    extractor = input_extractor(head)
+    timer = timer or Timer()
+    with timer.stage("load"):
+        head = head or bundled_voice_head()
+        extractor = input_extractor(head)
     classes = [str(c) for c in head.classes_]
     segments = list(segments)
     readable = [i for i, seg in enumerate(segments) if float(seg.end) - float(seg.start) >= min_seconds]
-    if cache is not None:
-        cues = cache.extract(Prosody(sr=sr), file, segments)
-        feats = cache.extract(extractor, file, [segments[i] for i in readable]) if readable else None
-    else:
-        cues = Prosody(sr=sr).extract_signal(x, sr, segments, file=file)
-        feats = extractor.extract_signal(x, sr, [segments[i] for i in readable], file=file) if readable else None
-    probs = dict(zip(readable, head.predict_proba(feats))) if readable else {}
+    with timer.stage("voice.features", len(segments)):
+        if cache is not None:
+            cues = cache.extract(Prosody(sr=sr), file, segments)
+            feats = cache.extract(extractor, file, [segments[i] for i in readable]) if readable else None
+        else:
+            cues = Prosody(sr=sr).extract_signal(x, sr, segments, file=file)
+            feats = extractor.extract_signal(x, sr, [segments[i] for i in readable], file=file) if readable else None
+    with timer.stage("voice.recognize", len(segments)) as tick:
+        probs = dict(zip(readable, head.predict_proba(feats))) if readable else {}
     out: list[tuple[dict | None, str | None]] = []
     for i, seg in enumerate(segments):
         length = float(seg.end) - float(seg.start)
@@ -148,4 +154,5 @@ def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, hea
                          "cues": {**_cue_values(row, digits), **_cue_values(row, digits, RELATIVE_CUES)}}, None))
         if progress:
             progress(1)
+        tick(1)  # the bar, still on voice.recognize: its results are being put together
     return out

@@ -22,6 +22,7 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px} .muted{co
 .utt{border-left:6px solid #ccc;padding:6px 10px;margin:6px 0;border-radius:4px}
 .utt .meta{font-size:12px;color:#555} .utt .badge{display:inline-block;font-size:12px;padding:0 6px;margin-right:6px;border-radius:8px;background:#fff8}
 .conflict{color:#b00020;font-weight:600} details{font-size:13px;margin-top:2px} table{border-collapse:collapse;font-size:12px}
+.summary{font-size:15px;background:#f6f6f6;border-radius:6px;padding:8px 12px}
 td,th{padding:2px 8px;text-align:right} th:first-child,td:first-child{text-align:left} .err{color:#b00020}
 svg text{font:11px system-ui,sans-serif;fill:#444}
 """
@@ -122,7 +123,9 @@ def _summary(doc: dict) -> str:
         parts.append(f"{float(doc['duration']):.1f} s")
     parts.append("modalities: " + (", ".join(doc.get("modalities") or []) or "none"))
     lines = [f'<p class="muted">{_e(" · ".join(parts))}</p>']
-    if counts:
+    if s.get("text"):
+        lines.append(f'<p class="summary">{_e(s["text"])}</p>')
+    elif counts:
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
         lines.append("<p>Mostly <b>" + _e(ranked[0][0]) + "</b> (" + ", ".join(
             f"{_e(l)} {c}" for l, c in ranked) + ")" + (f'; <span class="conflict">{int(s["conflicts"])} '

@@ -71,10 +71,47 @@ def to_json(document: dict | list) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_text_file(path: str | Path, text: str, *, force: bool = False,
+def document_rows(documents: Iterable[dict]) -> list[dict]:
+    """The rows of CSV and Parquet for one or more analysis records: per input, an
+    ``{"input", "error"}`` row when it failed, then one row per utterance (``input``, ``index``,
+    then the segment's fields). Transcripts drop ``text_emotion`` (it is the emotion itself)."""
+    rows = []
+    for d in documents:
+        if d.get("errors"):
+            rows.append({"input": d["input"], "error": "; ".join(map(str, d["errors"]))})
+        rows += [dict(input=d["input"], index=i, **s) for i, s in enumerate(d.get("segments", []))]
+    for r in rows:
+        if "voice_emotion" not in r:
+            r.pop("text_emotion", None)
+    return rows
+
+
+def to_parquet(documents: Iterable[dict]) -> bytes:
+    """The rows of ``document_rows`` (flattened as for CSV) as a Parquet file (needs pyarrow:
+    the ``parquet`` extra). A column that mixes numbers and text is written as text."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        from affectkit.core.errors import DependencyError
+
+        raise DependencyError("Parquet output needs pyarrow: pip install 'affectkit[parquet]'") from None
+    import pandas as pd
+
+    df = pd.DataFrame(flat_rows(document_rows(documents)))
+    for col in df.columns:
+        if df[col].dtype == object:
+            kinds = {type(v) for v in df[col] if v is not None and v == v}
+            if len(kinds) > 1:
+                df[col] = [None if v is None or v != v else str(v) for v in df[col]]
+    buf = io.BytesIO()
+    df.to_parquet(buf, engine="pyarrow", index=False)
+    return buf.getvalue()
+
+
+def write_text_file(path: str | Path, text: str | bytes, *, force: bool = False,
                     protect: Iterable[str | Path] = ()) -> None:
-    """Write ``text`` to ``path`` atomically; refuse to overwrite an existing file (unless
-    ``force``) and always refuse to write over any of the ``protect`` paths (the inputs)."""
+    """Write ``text`` (or bytes) to ``path`` atomically; refuse to overwrite an existing file
+    (unless ``force``) and always refuse to write over any of the ``protect`` paths (the inputs)."""
     path = Path(path)
     for p in protect:
         if Path(p).exists() and path.exists() and os.path.samefile(path, p):
@@ -88,8 +125,12 @@ def write_text_file(path: str | Path, text: str, *, force: bool = False,
         raise InputError(f"output folder {parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 import pytest
-from fake_server import FakeLLM, closed_port_url
+from fake_llm_server import FakeLLM, closed_port_url
 
 from affectkit.cli import main
 from affectkit.explain.llm.readings import add_llm_readings

@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from fake_server import FakeLLM
+from fake_llm_server import FakeLLM
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -3,7 +3,7 @@ errors, the response cache and batches."""
 import json
 
 import pytest
-from fake_server import FakeLLM, closed_port_url
+from fake_llm_server import FakeLLM, closed_port_url
 
 from affectkit.core.errors import InputError
 from affectkit.explain.llm.client import ChatClient, endpoint

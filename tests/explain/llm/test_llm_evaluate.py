@@ -3,7 +3,7 @@ scores with the harness metrics, parse failures reported beside them, and model 
 import re
 
 import pytest
-from fake_server import FakeLLM
+from fake_llm_server import FakeLLM
 
 from affectkit.core.errors import InputError
 from affectkit.explain.llm.evaluate import NO_ANSWER, LLMClassifier, evaluate_llm, make_llm_model
@@ -86,7 +86,7 @@ def test_estimator_conventions_and_errors():
 
 
 def test_an_unreachable_server_gives_no_answers_not_a_crash():
-    from fake_server import closed_port_url
+    from fake_llm_server import closed_port_url
 
     clf = LLMClassifier(closed_port_url(), "m", max_retries=0, cache=False).fit(TEXTS, GOLD)
     res = evaluate_llm(clf, TEXTS[:3], GOLD[:3])

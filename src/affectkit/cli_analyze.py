@@ -1,0 +1,401 @@
+"""``affectkit analyze``: one input or many, one combined output or one output per input (batch).
+
+What each input is comes from its content (``io.probe``), within limits set by options or the
+environment. A bad input gives one line on stderr (``affectkit: FILE: what is wrong``), no
+traceback, and the others still run; the exit status says whether any failed (cli.py's
+EXIT_* constants). Batch mode (``analyze DIR/ -o OUTDIR/``) writes ``OUTDIR/<input name>.<ext>``
+per input, atomically, never over an input or an existing output (unless --force), and
+``OUTDIR/failures.json`` listing the inputs that failed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from affectkit.core.errors import AffectkitError, DependencyError, InputError, ModelError
+
+EXT = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
+FAILURES = "failures.json"
+TRANSCRIPT_SUFFIXES = (".srt", ".vtt", ".json", ".txt")
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``analyze`` that this module adds (limits, timings, quiet)."""
+    from affectkit.cli import _positive
+
+    for action in p._actions:  # analyze's bar follows the stages of each input: on when stderr is a terminal
+        if action.option_strings == ["--progress"]:
+            action.help = "always show the progress bar on stderr (default: when stderr is a terminal)"
+    p.add_argument("--timings", action="store_true",
+                   help='seconds per stage (decode, segment, text, voice, face, fusion, explain, report) in the '
+                        'record as "timings", and one line of them on stderr per input')
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no notes or progress bar on stderr (errors are still said)")
+    p.add_argument("--max-file-mb", type=_positive, metavar="MB",
+                   help="refuse recordings larger than this (default 2048, or $AFFECTKIT_MAX_FILE_MB)")
+    p.add_argument("--max-duration", type=_positive, metavar="SECONDS",
+                   help="refuse recordings longer than this (default 14400 = 4 h, or $AFFECTKIT_MAX_DURATION)")
+    p.add_argument("--max-transcript-mb", type=_positive, metavar="MB",
+                   help="refuse transcripts larger than this (default 50, or $AFFECTKIT_MAX_TRANSCRIPT_MB)")
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+class StageBar:
+    """One progress line on stderr that follows the stages of the analysis (a ``Timer``
+    listener). One input: the bar names the input and the running stage and counts the stage's
+    units (utterances, frames). Several inputs: the bar counts inputs, its postfix names the
+    input and stage. Notes are written above it."""
+
+    def __init__(self, enabled: bool, files: int) -> None:
+        self.files = files
+        self.name = ""
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=files if files > 1 else None, desc="analyze", unit="file" if files > 1 else "",
+                            file=sys.stderr, dynamic_ncols=True, leave=files > 1)
+
+    def start(self, name: str) -> None:
+        self.name = name
+        if self.bar is not None and self.files > 1:
+            self.bar.set_postfix_str(name)
+
+    def begin(self, stage: str, total: int | None) -> None:
+        if self.bar is None:
+            return
+        if self.files > 1:
+            self.bar.set_postfix_str(f"{self.name}: {stage}")
+        else:
+            self.bar.set_description(f"{self.name} · {stage}", refresh=False)
+            # a stage without a count shows its name and the time; one with a count, a bar
+            self.bar.bar_format = None if total else "{desc} [{elapsed}]"
+            self.bar.reset(total=total)
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None and self.files == 1:
+            self.bar.update(n)
+
+    def done(self) -> None:
+        if self.bar is not None and self.files > 1:
+            self.bar.update(1)
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --- inputs and outputs ----------------------------------------------------------------------------
+
+def expand_inputs(inputs: list[str]) -> tuple[list[str], list[Path]]:
+    """Files to analyse, in order (a folder gives the files directly inside it, sorted, hidden
+    ones skipped), and the folders given."""
+    from affectkit.cli import _Usage
+
+    files, folders = [], []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.iterdir() if f.is_file() and not f.name.startswith("."))
+            if not found:
+                raise _Usage(f"no files in the folder {item}")
+            files += found
+            folders.append(p)
+        else:
+            files.append(item)
+    return files, folders
+
+
+def batch_targets(files: list[str], outdir: Path, fmt: str, force: bool, folders: list[Path]) -> list[Path]:
+    """``outdir/<input file name>.<ext>`` per input; usage errors (before any work) when two
+    inputs share a name, an output would be an input, or outputs exist and not ``force``."""
+    from affectkit.cli import _Usage
+
+    if outdir.exists() and not outdir.is_dir():
+        raise _Usage(f"{outdir} is a file; -o with a folder input names the output folder")
+    for folder in folders:
+        if outdir.exists() and os.path.samefile(folder, outdir):
+            raise _Usage(f"write the outputs to another folder than the input folder {folder}")
+    targets = [outdir / f"{Path(f).name}.{EXT[fmt]}" for f in files]
+    seen: dict[Path, str] = {}
+    for f, t in zip(files, targets):
+        if t in seen:
+            raise _Usage(f"{seen[t]} and {f} would both be written to {t}; analyse them in separate runs")
+        seen[t] = f
+    inputs = {Path(f).resolve() for f in files}
+    for t in targets:
+        if t.resolve() in inputs or t.name == FAILURES:
+            raise _Usage(f"refusing to write an output over an input file: {t}")
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise _Usage(f"{existing[0]}{more} already exists; pass --force to replace, or choose another folder")
+    return targets
+
+
+def _is_folder_target(output: str | None, folders: list[Path]) -> bool:
+    if not output or output == "-":
+        return False
+    return bool(folders) or output.endswith(("/", os.sep)) or Path(output).is_dir()
+
+
+def render(docs: list[dict], fmt: str, title: str) -> str | bytes:
+    """The output for ``docs`` in ``fmt`` (table, json, csv, parquet, html)."""
+    from affectkit.report.writers import document_rows, to_csv, to_json
+
+    if fmt == "json":
+        return to_json(docs[0] if len(docs) == 1 else docs)
+    if fmt == "html":
+        from affectkit.report.html import to_html
+
+        return to_html(docs, title=title)
+    if fmt == "csv":
+        return to_csv(document_rows(docs))
+    if fmt == "parquet":
+        from affectkit.report.writers import to_parquet
+
+        return to_parquet(docs)
+    return render_table_docs(docs)
+
+
+def render_table_docs(docs: list[dict], width: int | None = None) -> str:
+    """The terminal form: per input, the table, then its summary paragraph."""
+    import shutil
+
+    from affectkit.report.table import render_table
+
+    width = width or shutil.get_terminal_size((120, 20)).columns
+    parts = []
+    for d in docs:
+        if len(docs) > 1:
+            parts.append(f"== {d['input']}\n")
+        if d["errors"]:
+            parts.append("".join(f"ERROR: {e}\n" for e in d["errors"]))
+            continue
+        parts.append(render_table(d["segments"], width=width))
+        text = (d.get("summary") or {}).get("text")
+        if text:
+            parts.append("\n" + "\n".join(textwrap.wrap("Summary: " + text, width=max(40, min(width, 100)),
+                                                        break_on_hyphens=False)) + "\n")
+    return "".join(parts)
+
+
+def _timings_line(doc: dict) -> str:
+    from affectkit.core.timing import real_time_factors
+
+    t = doc.get("timings") or {}
+    line = ", ".join(f"{k} {v:.2f}" for k, v in t.items())
+    rtf = real_time_factors({"total": t.get("total", 0.0)}, doc.get("duration"))
+    return f"timings (s): {line}" + (f"; RTF {rtf['total']:.2f}" if rtf else "")
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+def check_options(args: argparse.Namespace, files: list[str], folders: list[Path]) -> None:
+    """Usage errors of ``analyze``'s options, before any work."""
+    from affectkit.analyze_media import is_media
+    from affectkit.cli import _Usage
+
+    media = [p for p in files if is_media(p)]
+    if args.transcript is not None:
+        if folders or len(args.inputs) != 1 or len(media) != 1:
+            raise _Usage("--transcript goes with exactly one audio or video file (and no other input)")
+        if not Path(args.transcript).is_file():
+            raise _Usage(f"no such transcript file: {args.transcript}")
+    if args.format == "parquet":
+        if not args.output or args.output == "-":
+            raise _Usage("--format parquet writes a binary file: give it with -o FILE (or -o FOLDER/)")
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:  # before any work: exit 3, naming the extra
+            raise DependencyError("Parquet output needs pyarrow: pip install 'affectkit[parquet]'") from None
+    if args.language is not None:
+        if not media and not folders:
+            raise _Usage("--language is for speech-to-text; no audio or video file was given")
+        if args.no_asr or args.transcript is not None:
+            raise _Usage("--language is for speech-to-text, which --no-asr / --transcript turn off")
+        from affectkit.segment.asr import check_language
+
+        try:
+            args.language = check_language(args.language)
+        except DependencyError:
+            pass  # no speech-to-text here: the files fall back to voice-activity segmentation, and say so
+        except InputError as exc:
+            raise _Usage(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """``affectkit analyze`` (see cli.py's help for the options and exit statuses)."""
+    from affectkit.cli import EXIT_ITEM_FAILED, EXIT_OK, _check_output, _Usage
+    from affectkit.explain.llm.cli import add_llm_to_documents, backend_from_args
+    from affectkit.io.probe import Limits
+
+    files, folders = expand_inputs(list(args.inputs))
+    check_options(args, files, folders)
+    try:
+        limits = Limits.from_env(max_file_mb=args.max_file_mb, max_duration=args.max_duration,
+                                 max_transcript_mb=args.max_transcript_mb)
+        llm = backend_from_args(args)  # None without --llm; bad LLM options are usage errors, before any work
+    except InputError as exc:
+        raise _Usage(str(exc)) from None
+    batch = _is_folder_target(args.output, folders)
+    targets = batch_targets(files, Path(args.output), args.format, args.force, folders) if batch else None
+    if not batch:
+        _check_output(args)
+    head = None
+    if any(not f.lower().endswith(TRANSCRIPT_SUFFIXES) for f in files):
+        from affectkit.recognize.voice_affect import bundled_voice_head
+
+        head = bundled_voice_head()  # once for all inputs; a broken model is exit 3 before any work
+    if any(f.lower().endswith(TRANSCRIPT_SUFFIXES) for f in files):
+        from affectkit.recognize.text_model import bundled_text_model
+
+        bundled_text_model()
+    if targets is not None:
+        targets[0].parent.mkdir(parents=True, exist_ok=True)
+    show = (sys.stderr.isatty() and not args.quiet) if args.progress is None else args.progress
+    bar = StageBar(show, len(files))
+    docs, failures, llm_failed = [], [], 0
+    try:
+        for i, path in enumerate(files):
+            bar.start(Path(path).name)
+            doc = _one(path, args, head, limits, bar)
+            if llm is not None and doc["segments"]:
+                llm_failed += add_llm_to_documents([doc], llm)
+            if doc["errors"] and not doc["segments"]:
+                failures.append({"input": path, "error": "; ".join(doc["errors"])})
+            elif targets is not None:
+                err = _write(doc, targets[i], args, files, bar)
+                if err:
+                    failures.append({"input": path, "error": err})
+            if targets is None:
+                docs.append(doc)
+            bar.done()
+    finally:
+        bar.close()
+    if targets is not None:
+        status = _finish_batch(files, targets, failures, args)
+        return EXIT_ITEM_FAILED if llm_failed and status == EXIT_OK else status
+    _emit_combined(docs, args, files)
+    if failures and len(files) > 1:
+        print(f"affectkit: {len(failures)} of {len(files)} inputs failed (see their \"errors\")", file=sys.stderr)
+    return EXIT_ITEM_FAILED if failures or llm_failed else EXIT_OK
+
+
+def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> dict:
+    """The record of one input; a failed input's record has its reason in ``errors`` (said on
+    stderr). Missing dependencies and broken models propagate (exit 3)."""
+    from affectkit.analysis import analyze_path
+    from affectkit.analyze import failed_record
+    from affectkit.core.timing import Timer
+    from affectkit.store.cache import FeatureCache
+
+    def note(msg: str) -> None:
+        if not args.quiet:
+            bar.write(f"affectkit: {path}: {msg}")
+
+    fmt = None if args.transcript_format == "auto" else args.transcript_format
+    try:
+        doc = analyze_path(path, args.transcript, transcript_format=fmt, asr=False if args.no_asr else None,
+                           language=args.language, fps=args.fps, window=args.window, voice_head=head,
+                           cache=None if args.no_cache else FeatureCache(), explain=not args.no_explain,
+                           limits=limits, timer=Timer(bar), note=note, timings=args.timings)
+    except (ModelError, DependencyError):
+        raise
+    except AffectkitError as exc:
+        bar.write(f"affectkit: {exc}")
+        return failed_record(path, exc)
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:  # a bug must not end a batch of 1,000 files; AFFECTKIT_DEBUG=1 shows it
+        if os.environ.get("AFFECTKIT_DEBUG") == "1":
+            raise
+        msg = f"{path}: unexpected error ({type(exc).__name__}: {exc}); please report it"
+        bar.write(f"affectkit: {msg}")
+        return failed_record(path, msg)
+    return doc
+
+
+def _rendered(docs: list[dict], args: argparse.Namespace, title: str, bar: StageBar | None = None) -> str | bytes:
+    """The output; with --timings, the time it takes counts as each record's ``report`` stage
+    (shared equally between the records of one combined output)."""
+    from time import perf_counter
+
+    if not args.timings:
+        return render(docs, args.format, title)
+    start = perf_counter()
+    render(docs, args.format, title)
+    share = (perf_counter() - start) / max(1, len(docs))
+    for d in docs:
+        if "timings" in d:
+            total = d["timings"].pop("total")
+            d["timings"]["report"] = round(share, 4)
+            d["timings"]["total"] = round(total + share, 4)
+            line = f"affectkit: {d['input']}: {_timings_line(d)}"
+            bar.write(line) if bar is not None else print(line, file=sys.stderr)
+    return render(docs, args.format, title)
+
+
+def _emit_combined(docs: list[dict], args: argparse.Namespace, files: list[str]) -> None:
+    from affectkit.cli import _emit
+
+    title = "affectkit: " + ", ".join(Path(p).name for p in files)
+    out = _rendered(docs, args, title)
+    protect = list(files) + ([args.transcript] if args.transcript else [])
+    if isinstance(out, bytes):
+        from affectkit.report.writers import write_text_file
+
+        write_text_file(args.output, out, force=args.force, protect=protect)
+    else:
+        _emit(out, args.output, args.force, protect)
+
+
+def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], bar: StageBar) -> str | None:
+    """Write one batch output; the reason when it could not be written."""
+    from affectkit.report.writers import write_text_file
+
+    try:
+        write_text_file(target, _rendered([doc], args, f"affectkit: {Path(doc['input']).name}", bar),
+                        force=args.force, protect=files)
+    except (InputError, OSError) as exc:
+        msg = str(exc) if isinstance(exc, InputError) else f"cannot write {target}: {exc.strerror or exc}"
+        bar.write(f"affectkit: {msg}")
+        return msg
+    return None
+
+
+def _finish_batch(files: list[str], targets: list[Path], failures: list[dict], args: argparse.Namespace) -> int:
+    from affectkit.cli import EXIT_ITEM_FAILED, EXIT_OK
+    from affectkit.report.writers import write_text_file
+
+    outdir = targets[0].parent
+    report = {"inputs": len(files), "written": len(files) - len(failures), "failed": failures}
+    write_text_file(outdir / FAILURES, json.dumps(report, ensure_ascii=False, indent=2) + "\n", force=True,
+                    protect=files)
+    if failures:
+        lines = [f"affectkit: {len(failures)} of {len(files)} inputs failed (listed in {outdir / FAILURES}):"]
+        lines += [f"  {f['input']}: {_without_name(f['error'], f['input'])}" for f in failures]
+        print("\n".join(lines), file=sys.stderr)
+        return EXIT_ITEM_FAILED
+    if not args.quiet:
+        print(f"affectkit: {len(files)} outputs written to {outdir}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _without_name(error: str, path: str) -> str:
+    """The error without the file name it starts with (the list names the file already)."""
+    for sep in (": ", ", "):
+        if error.startswith(path + sep):
+            return error[len(path) + len(sep):]
+    return error
