@@ -77,8 +77,8 @@ class SequenceEncoder(nn.Module):
         if kind == "gru":
             self.rnn = nn.GRU(dim, hidden, batch_first=True)
         elif kind == "conv":
-            self.conv = nn.Sequential(nn.Conv1d(dim, hidden, 3, padding=1), nn.ReLU(),
-                                      nn.Conv1d(hidden, hidden, 3, padding=1), nn.ReLU())
+            self.conv1 = nn.Conv1d(dim, hidden, 3, padding=1)
+            self.conv2 = nn.Conv1d(hidden, hidden, 3, padding=1)
         elif kind == "mean":
             self.proj = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
         else:  # validated by the estimator; kept as a guard for direct use
@@ -91,8 +91,9 @@ class SequenceEncoder(nn.Module):
         if self.kind == "gru":
             h, _ = self.rnn(x)
         elif self.kind == "conv":
-            x = x * mask.unsqueeze(-1).to(x.dtype)
-            h = self.conv(x.transpose(1, 2)).transpose(1, 2)
+            keep = mask.unsqueeze(1).to(x.dtype)  # [B, 1, T]: padding stays zero between layers
+            h = torch.relu(self.conv1(x.transpose(1, 2) * keep)) * keep
+            h = torch.relu(self.conv2(h)).transpose(1, 2)
         else:
             h = self.proj(x)
         return self.out(masked_mean(h, mask))
