@@ -19,7 +19,7 @@ SMALL = {"mult": {"d_model": 16, "n_heads": 2, "n_layers": 1}, "tfn": {"tfn_dim"
 
 def make(name, **kw):
     """A small, fast model of the registered kind."""
-    params = {"hidden": 16, "max_epochs": 25, "batch_size": 32, "modality_dropout": 0.3,
+    params = {"hidden": 16, "max_epochs": 25, "batch_size": 64, "lr": 3e-3, "modality_dropout": 0.3,
               "random_state": 0, **SMALL.get(name, {}), **kw}
     return FUSION_MODELS.get(name)(**params)
 
