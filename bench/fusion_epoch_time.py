@@ -17,6 +17,10 @@ Each model is trained with its default parameters (hidden 32, batch 64, GRU enco
 dropout 0.15) for ``--epochs`` epochs without validation; the figure is the median of the epochs'
 times (the training pass only: batching, forward, backward, AdamW). The load average before and
 after each measurement is recorded, because the 2 cores are shared with other jobs.
+
+On a loaded machine run it with ``OMP_WAIT_POLICY=PASSIVE``: with the default (spinning) policy,
+2 OpenMP threads competing with other processes for 2 cores made one epoch of ``concat`` 13x
+slower (55.7 s instead of 4.2 s at load average 7).
 """
 from __future__ import annotations
 
@@ -98,7 +102,8 @@ def main() -> int:
             print(name, threads, row[f"{threads}_threads"], flush=True)
         results[name] = row
     out = {
-        "command": "python bench/fusion_epoch_time.py " + " ".join(sys.argv[1:]),
+        "command": " ".join([*(f"{k}={os.environ[k]}" for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS") if k in os.environ),
+                             "python bench/fusion_epoch_time.py", *sys.argv[1:]]),
         "data": {"layout": layout, "n_train": N_TRAIN,
                  "shapes": {k: [N_TRAIN, *v] for k, v in SHAPES[layout].items()},
                  "note": "synthetic Gaussian features with the shapes of MMSA's CMU-MOSI "
