@@ -25,3 +25,14 @@ from affectkit.core.registry import Registry
 FUSION_MODELS: Registry = Registry("fusion model")
 
 __all__ = ["FUSION_MODELS"]
+
+# The models register themselves on import (after FUSION_MODELS exists: they import it).
+from affectkit.recognize.fusion_models.base import FusionEstimator  # noqa: E402
+from affectkit.recognize.fusion_models import concat, late, lmf, misa, mult, tfn  # noqa: E402,F401
+
+__all__ += ["FusionEstimator", "load_model"]
+
+
+def load_model(path: str) -> FusionEstimator:
+    """A fusion model saved with ``save(path)``, whichever registered model it is."""
+    return FusionEstimator.load(path)
