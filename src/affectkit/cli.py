@@ -438,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="video without a transcript or speech: fixed windows of this length (default 2)")
     common(analyze)
     analyze.set_defaults(func=cmd_analyze)
+    from affectkit.bench.cli import add_commands as add_bench_commands
+
+    add_bench_commands(sub)  # bench, train: the research harness
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help
     return parser
 

@@ -317,6 +317,7 @@ def _native(model) -> bool:
 def save_model(model, folder: Path) -> str:
     """The model's own save(folder) when it has one (JSON + npz/safetensors), else joblib (a pickle:
     load only files you trust). Multi-label wrappers save one sub-folder per label."""
+    folder.mkdir(parents=True, exist_ok=True)
     if isinstance(model, MultiLabel):
         for j, m in enumerate(model.models_):
             if m is not None:
