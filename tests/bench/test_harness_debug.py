@@ -62,3 +62,18 @@ def test_seeds_are_recorded_and_std_over_seeds():
     assert [s["seed"] for s in r["per_seed"]] == [0, 1, 2]
     vals = [s["metrics"]["accuracy"] for s in r["per_seed"]]
     assert r["metrics"]["accuracy"]["std"] == pytest.approx(float(np.std(vals, ddof=1)))
+
+
+def test_harness_all_script_in_debug_mode(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "harness_all.py"
+    spec = importlib.util.spec_from_file_location("harness_all", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--debug", "--tasks", "sims", "ravdess", "--models", "majority", "logreg", "--seeds", "0",
+                     "--bootstrap", "20", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "sims__logreg__debug.json").is_file() and (tmp_path / "ravdess__majority__debug.json").is_file()
+    md = (tmp_path / "summary_debug.md").read_text()
+    assert "| sims | official | logreg | mae |" in md and "DEBUG" in md
