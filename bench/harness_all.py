@@ -98,6 +98,22 @@ def main(argv: list[str] | None = None) -> int:
             pm = r["metrics"][r["primary"]]
             print(f"  {m}: {r['primary']} {pm['mean']:.4f} ± {pm['std']:.4f} ({time.perf_counter() - t1:.1f} s)",
                   file=sys.stderr, flush=True)
+    # the summary covers every result in --out (earlier runs of other tasks included), in task order
+    suffix = "__debug.json" if args.debug else ".json"
+    done = {(r["task"], r["model"]) for r in results}
+    for f in sorted(out.glob(f"*__*{suffix}")):
+        if not args.debug and f.name.endswith("__debug.json"):
+            continue
+        r = json.loads(f.read_text(encoding="utf-8"))
+        if (r.get("task"), r.get("model")) not in done and "metrics" in r:
+            results.append(r)
+            done.add((r["task"], r["model"]))
+    old = out / ("summary_debug.json" if args.debug else "summary.json")
+    if old.is_file():
+        for t, why in json.loads(old.read_text(encoding="utf-8")).get("skipped", {}).items():
+            if t not in {r["task"] for r in results}:
+                skipped.setdefault(t, why)
+    results.sort(key=lambda r: (r["task"], r["model"]))
     md = summary_markdown(results, skipped, args.seeds, args.debug)
     (out / ("summary_debug.md" if args.debug else "summary.md")).write_text(md, encoding="utf-8")
     (out / ("summary_debug.json" if args.debug else "summary.json")).write_text(json.dumps(

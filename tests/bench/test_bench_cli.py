@@ -52,3 +52,16 @@ def test_errors_exit_2_with_a_message(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "c.json"
     bad.write_text("[1]")
     assert main(["bench", "--task", "mosi", "--model", "logreg", "--config", str(bad), "--debug"]) == 2
+
+
+def test_daic_interviewer_option_warns_and_is_recorded(tmp_path, capsys):
+    import pytest
+
+    from affectkit.bench.datasets.daic import InterviewerLeakWarning
+
+    out = tmp_path / "r.json"
+    with pytest.warns(InterviewerLeakWarning):
+        assert main(["bench", "--task", "daic-woz", "--model", "logreg", "--debug", "--include-interviewer",
+                     "--no-robustness", "--bootstrap", "20", "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["task_spec"]["loader_args"]["include_interviewer"] is True
+    assert main(["bench", "--task", "carer", "--model", "logreg", "--debug", "--include-interviewer"]) == 2

@@ -48,6 +48,20 @@ def _read_config(path: str | None) -> dict:
     return data
 
 
+def _spec(args: argparse.Namespace):
+    """The task, with the DAIC-WOZ interviewer option applied when asked (it warns when loading)."""
+    import dataclasses
+
+    from affectkit.bench.tasks import get_task
+
+    spec = get_task(args.task)
+    if getattr(args, "include_interviewer", False):
+        if spec.loader != "daic":
+            raise InputError("--include-interviewer applies to the DAIC-WOZ tasks only")
+        spec = dataclasses.replace(spec, loader_args={**spec.loader_args, "include_interviewer": True})
+    return spec
+
+
 def _list() -> int:
     from affectkit.bench.runner import model_registry
     from affectkit.bench.tasks import TASKS
@@ -66,13 +80,12 @@ def _list() -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from affectkit.bench import runner
-    from affectkit.bench.tasks import get_task
 
     if args.list:
         return _list()
     if not args.task or not args.model:
         raise InputError("bench needs --task and --model (or --list)")
-    spec = get_task(args.task)
+    spec = _spec(args)
     config = _read_config(args.config)
     model_path = Path(args.model)
     if model_path.is_dir():
@@ -112,9 +125,8 @@ def summary_line(result: dict) -> str:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from affectkit.bench import runner
-    from affectkit.bench.tasks import get_task
 
-    spec = get_task(args.task)
+    spec = _spec(args)
     out = Path(args.output)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise InputError(f"{out} exists and is not empty (use --force to replace its files)")
@@ -150,6 +162,8 @@ def add_commands(sub) -> None:
     b.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="N", help="seeds (default: 0)")
     b.add_argument("--data", metavar="PATH", help="the dataset file or folder for tasks whose data is not in "
                                                   "../shared/data (MMSA pickle, IEMOCAP, DAIC-WOZ, RAVDESS, CREMA-D)")
+    b.add_argument("--include-interviewer", action="store_true",
+                   help="DAIC-WOZ: also read the interviewer's prompts (they leak the label; warns)")
     b.add_argument("--debug", action="store_true", help="tiny data and stand-in features: an end-to-end check in seconds")
     b.add_argument("--compare", action="store_true", help="print published figures (bench/anchors.yaml) beside ours")
     b.add_argument("--no-robustness", action="store_true", help="skip the robustness table")
@@ -166,6 +180,8 @@ def add_commands(sub) -> None:
     t.add_argument("--config", metavar="FILE", help="model parameters (YAML or JSON mapping)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--data", metavar="PATH", help="dataset path for tasks whose data is not in ../shared/data")
+    t.add_argument("--include-interviewer", action="store_true",
+                   help="DAIC-WOZ: also read the interviewer's prompts (they leak the label; warns)")
     t.add_argument("--debug", action="store_true", help="tiny data and stand-in features")
     t.add_argument("-o", "--output", required=True, metavar="DIR", help="model folder")
     t.add_argument("--force", action="store_true", help="write into a non-empty folder")
