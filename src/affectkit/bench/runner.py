@@ -82,7 +82,10 @@ class MultiLabel:
                 self.models_.append(None)
                 self.const_.append(float(y.mean()) if len(y) else 0.0)
             else:
-                self.models_.append(_with_seed(self.base, seed).fit(X, y))
+                m = _with_seed(self.base, seed)
+                if "task" in m.get_params():
+                    m.set_params(task="classification")
+                self.models_.append(m.fit(X, y))
                 self.const_.append(0.0)
         self.thresholds_ = np.full(self.n_labels, 0.5)
         if X_valid is not None and len(Y_valid):

@@ -266,6 +266,17 @@ def text_features(texts: list[str], extractor: str, debug: bool = False, cache_r
     return text_embeddings(texts, cache_root)
 
 
+def _by_split(data: TaskData, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Embed each split's texts on their own (contiguous runs of ``data.part``), so the cached
+    blocks of a split are the same whichever task, or split order, asks for them."""
+    texts = data.texts or []
+    if data.part is None or not len(texts):
+        return embed(texts)
+    part = np.asarray(data.part)
+    starts = [0] + [i for i in range(1, len(part)) if part[i] != part[i - 1]] + [len(part)]
+    return np.concatenate([embed(texts[a:b]) for a, b in zip(starts[:-1], starts[1:])], axis=0)
+
+
 def featurize(spec: TaskSpec, data: TaskData, debug: bool = False, cache_root: str | None = None) -> TaskData:
     """Fill ``data.X`` for each modality of ``spec.features`` not already there."""
     from affectkit.bench.features import face_pixels, voice_features
@@ -276,7 +287,7 @@ def featurize(spec: TaskSpec, data: TaskData, debug: bool = False, cache_root: s
         if ex.startswith("text."):
             if data.texts is None:
                 raise DataError(f"{spec.task}: no texts for the text modality")
-            data.X[mod] = text_features(data.texts, ex, debug, cache_root)
+            data.X[mod] = _by_split(data, lambda texts: text_features(texts, ex, debug, cache_root))
         elif ex.startswith("voice."):
             if data.audio is None:
                 raise DataError(f"{spec.task}: no audio files for the audio modality")
