@@ -18,13 +18,14 @@ PAIRS = [(t, m) for t in TASKS.names() for m in model_registry().names()]
 def test_debug_run(task, model, tmp_path):
     spec = get_task(task)
     try:
-        r = run_task(spec, make_model(model), seeds=(0, 1), debug=True, n_boot=50, model_name=model)
+        seeds = (0, 1) if model in ("majority", "logreg") else (0,)  # torch models: one seed keeps it quick
+        r = run_task(spec, make_model(model), seeds=seeds, debug=True, n_boot=50, model_name=model)
     except DataError as exc:
         if "dataset" in str(exc) and "missing" in str(exc) or "folder not found" in str(exc):
             pytest.skip(f"shared data not here: {exc}")
         raise
-    assert r["task"] == task and r["task_version"] == spec.version and r["seeds"] == [0, 1]
-    assert set(r["metrics"]) == set(spec.metrics) and len(r["per_seed"]) == 2
+    assert r["task"] == task and r["task_version"] == spec.version and r["seeds"] == list(seeds)
+    assert set(r["metrics"]) == set(spec.metrics) and len(r["per_seed"]) == len(seeds)
     for m, v in r["metrics"].items():
         assert set(v) == {"mean", "std", "ci95"}
         if m != "corr":  # a constant prediction has no correlation
