@@ -353,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_analyze_options(analyze)
     add_llm_options(analyze)
     analyze.set_defaults(func=cmd_analyze)
+    from affectkit.bench.cli import add_commands as add_bench_commands
+
+    add_bench_commands(sub)  # bench, train: the research harness
     parser.set_defaults(help_for={"predict": predict})  # a bare "affectkit predict" prints predict's help
     return parser
 

@@ -57,3 +57,40 @@ def load_carer(split: str) -> pd.DataFrame:
         raise DataError(f"carer {split}: unknown labels {sorted(bad)}")
     return pd.DataFrame({"text": df["text"].astype(str), "label": df["label_name"],
                          "emotion": df["label_name"].map(CARER_TO_EMOTION)})
+
+
+def load_dreaddit(split: str) -> pd.DataFrame:
+    """Dreaddit (Turcan & McKeown, 2019), official train/test split: text, label (1 = stress),
+    subreddit. The file is latin-1; its LIWC columns are left out (features come from the text)."""
+    if split not in ("train", "test"):
+        raise DataError(f"dreaddit has splits ('train', 'test'), not {split!r}")
+    df = pd.read_csv(dataset_file("text", "dreaddit", f"dreaddit-{split}.csv"), encoding="latin-1")
+    return pd.DataFrame({"text": df["text"].astype(str), "label": df["label"].astype(int),
+                         "subreddit": df["subreddit"].astype(str)})
+
+
+DEPRESSION_SPLIT_SEED = 0
+
+
+def load_depression_reddit(split: str) -> pd.DataFrame:
+    """Reddit depression posts (text, label 1 = depressive). No official split exists: exact
+    duplicate texts are dropped first (81 rows), then a fixed stratified 80/10/10 split with
+    seed ``DEPRESSION_SPLIT_SEED``. A weak check (source-style shortcuts); prefer Dreaddit."""
+    if split not in ("train", "dev", "test"):
+        raise DataError(f"depression-reddit has splits ('train', 'dev', 'test'), not {split!r}")
+    import numpy as np
+
+    df = pd.read_csv(dataset_file("text", "depression_reddit", "depression_dataset_reddit_cleaned.csv"),
+                     encoding="utf-8")
+    df = df.drop_duplicates(subset="text", keep="first").reset_index(drop=True)
+    rng = np.random.default_rng(DEPRESSION_SPLIT_SEED)
+    part = np.empty(len(df), dtype=object)
+    for lab in sorted(df["is_depressive"].unique()):
+        idx = np.flatnonzero(df["is_depressive"].to_numpy() == lab)
+        idx = idx[rng.permutation(len(idx))]
+        n_test = n_dev = int(round(0.1 * len(idx)))
+        part[idx[:n_test]] = "test"
+        part[idx[n_test:n_test + n_dev]] = "dev"
+        part[idx[n_test + n_dev:]] = "train"
+    out = df[part == split]
+    return pd.DataFrame({"text": out["text"].astype(str), "label": out["is_depressive"].astype(int)}).reset_index(drop=True)

@@ -1,0 +1,80 @@
+"""Every (task, model) pair registered at test time, end to end on tiny data (the debug mode):
+the SpeechBrain recipe-test habit. Tasks on ../shared/data read a few rows of the real files;
+the others read a tiny synthetic file of their exact format."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from affectkit.bench.runner import model_registry, run_task, make_model, write_json
+from affectkit.bench.tasks import TASKS, get_task
+from affectkit.core.errors import DataError
+
+PAIRS = [(t, m) for t in TASKS.names() for m in model_registry().names()]
+
+
+@pytest.mark.parametrize("task,model", PAIRS)
+def test_debug_run(task, model, tmp_path):
+    spec = get_task(task)
+    try:
+        seeds = (0, 1) if model in ("majority", "logreg") else (0,)  # torch models: one seed keeps it quick
+        r = run_task(spec, make_model(model), seeds=seeds, debug=True, n_boot=50, model_name=model)
+    except DataError as exc:
+        if "dataset" in str(exc) and "missing" in str(exc) or "folder not found" in str(exc):
+            pytest.skip(f"shared data not here: {exc}")
+        raise
+    assert r["task"] == task and r["task_version"] == spec.version and r["seeds"] == list(seeds)
+    assert set(r["metrics"]) == set(spec.metrics) and len(r["per_seed"]) == len(seeds)
+    for m, v in r["metrics"].items():
+        assert set(v) == {"mean", "std", "ci95"}
+        if m != "corr":  # a constant prediction has no correlation
+            assert math.isfinite(v["mean"])
+    rob = r["robustness"]
+    assert "clean" in rob and "missing:0.7" in rob and "noise:1" in rob
+    if len(spec.features) > 1:
+        assert all(f"drop:{mod}" in rob for mod in spec.features)
+    if "text" in spec.features and spec.features["text"].startswith("text."):
+        assert "dilution" in rob
+    p = write_json(r, tmp_path / "r.json")
+    assert json.loads(p.read_text())["model"] == model
+
+
+def test_logreg_beats_majority_on_debug_mosi():
+    spec = get_task("mosi")
+    lr = run_task(spec, make_model("logreg"), debug=True, n_boot=20, robustness=False)
+    mj = run_task(spec, make_model("majority"), debug=True, n_boot=20, robustness=False)
+    assert lr["metrics"]["mae"]["mean"] < mj["metrics"]["mae"]["mean"]
+
+
+def test_loso_pools_out_of_fold_predictions():
+    spec = get_task("ravdess")
+    r = run_task(spec, make_model("majority"), debug=True, n_boot=20, robustness=False)
+    assert r["n"]["folds"] == 4 and r["n"]["test"] == r["n"]["all"] == 32
+    assert set(r["per_seed"][0]["folds"]) == {"1", "2", "3", "4"}
+
+
+def test_seeds_are_recorded_and_std_over_seeds():
+    spec = get_task("carer")
+    try:
+        r = run_task(spec, make_model("logreg"), seeds=(0, 1, 2), debug=True, n_boot=20, robustness=False)
+    except DataError:
+        pytest.skip("shared data not here")
+    assert [s["seed"] for s in r["per_seed"]] == [0, 1, 2]
+    vals = [s["metrics"]["accuracy"] for s in r["per_seed"]]
+    assert r["metrics"]["accuracy"]["std"] == pytest.approx(float(np.std(vals, ddof=1)))
+
+
+def test_harness_all_script_in_debug_mode(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "harness_all.py"
+    spec = importlib.util.spec_from_file_location("harness_all", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--debug", "--tasks", "sims", "ravdess", "--models", "majority", "logreg", "--seeds", "0",
+                     "--bootstrap", "20", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "sims__logreg__debug.json").is_file() and (tmp_path / "ravdess__majority__debug.json").is_file()
+    md = (tmp_path / "summary_debug.md").read_text()
+    assert "| sims | official | logreg | mae |" in md and "DEBUG" in md
