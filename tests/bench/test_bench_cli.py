@@ -65,3 +65,47 @@ def test_daic_interviewer_option_warns_and_is_recorded(tmp_path, capsys):
                      "--no-robustness", "--bootstrap", "20", "-o", str(out)]) == 0
     assert json.loads(out.read_text())["task_spec"]["loader_args"]["include_interviewer"] is True
     assert main(["bench", "--task", "carer", "--model", "logreg", "--debug", "--include-interviewer"]) == 2
+
+
+def test_bench_an_llm_on_a_text_task_through_a_fake_server(tmp_path, capsys):
+    """`bench --model llm:URL#MODEL`: the harness's split, labels and metrics; the gold label for
+    every test text but one, whose reply is malformed and counts as wrong."""
+    import re
+
+    import pytest
+    from fake_llm_server import FakeLLM
+
+    from affectkit.bench.llm_model import llm_task
+    from affectkit.bench.tasks import get_task
+
+    spec = get_task("carer")
+    data, _ = llm_task(spec, "llm:http://127.0.0.1:9/v1#x", debug=True, limit=5)
+    test = [i for i, p in enumerate(data.part) if p == "test"]
+    assert len(test) == 5 and "unused" in set(data.part)
+    gold = {data.texts[i]: spec.label_space[data.y[i]] for i in test}
+    bad = data.texts[test[2]]
+
+    def responder(body):
+        text = re.search(r'Utterance: "(.*)"', body["messages"][-1]["content"], re.S).group(1)
+        return ("text", "no idea") if text == bad else ("json", {"emotion": gold[text]})
+
+    out = tmp_path / "r.json"
+    with FakeLLM(responder) as server:
+        rc = main(["bench", "--task", "carer", "--model", f"llm:{server.url}#fake", "--debug", "--limit", "5",
+                   "--bootstrap", "20", "-o", str(out)])
+        assert rc == 0 and len(server.requests) == 5
+    r = json.loads(out.read_text())
+    assert r["metrics"]["accuracy"]["mean"] == pytest.approx(4 / 5)
+    assert r["llm"]["parse_failure_rate"] == pytest.approx(1 / 5) and r["llm"]["test_limit"] == 5
+    assert r["robustness"] is None and r["n"]["test"] == 5
+    assert "parse_failure_rate=0.2000" in capsys.readouterr().out
+    lo, hi = r["metrics"]["accuracy"]["ci95"]
+    assert 0.0 <= lo <= 0.8 <= hi <= 1.0
+
+
+def test_bench_llm_errors_are_usage_errors(capsys):
+    assert main(["bench", "--task", "mosi", "--model", "llm:http://127.0.0.1:9/v1#x", "--debug"]) == 2
+    assert "single-label text tasks" in capsys.readouterr().err
+    assert main(["bench", "--task", "carer", "--model", "llm:http://127.0.0.1:9/v1", "--debug"]) == 2
+    assert main(["bench", "--task", "carer", "--model", "logreg", "--limit", "5", "--debug"]) == 2
+    assert "--limit is for LLM" in capsys.readouterr().err

@@ -31,6 +31,17 @@ def test_uar_skips_classes_absent_from_truth():
     assert M.cls_accuracy(y, p, 3) == 0.75
 
 
+def test_no_answer_is_never_right_and_never_a_false_positive():
+    # an LLM reply without a label is class id -1: a false negative for the true class only
+    y, p = [0, 1, 2, 1, 1, 0], [0, -1, 2, 1, 0, -1]
+    # class 0: tp1 fp1 fn1 -> 1/2; class 1: tp1 fp0 fn2 -> 2/4; class 2: tp1 -> 1
+    assert M.cls_macro_f1(y, p, 3) == pytest.approx((0.5 + 0.5 + 1.0) / 3)
+    assert M.cls_weighted_f1(y, p, 3) == pytest.approx(f1_score(y, p, labels=[0, 1, 2], average="weighted"))
+    assert M.cls_uar(y, p, 3) == pytest.approx((1 / 2 + 1 / 3 + 1) / 3)
+    assert M.cls_accuracy(y, p, 3) == 0.5
+    assert M.cls_binary_f1([1, 0, 1, 0], [1, -1, -1, 0]) == pytest.approx(2 / 3)  # tp1 fp0 fn1
+
+
 def test_classification_metrics_match_sklearn_on_random_data():
     rng = np.random.default_rng(1)
     y, p = rng.integers(0, 5, 300), rng.integers(0, 5, 300)

@@ -88,7 +88,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     spec = _spec(args)
     config = _read_config(args.config)
     model_path = Path(args.model)
-    if model_path.is_dir():
+    if args.limit is not None and not args.model.startswith("llm:"):
+        raise InputError("--limit is for LLM models (llm:URL#MODEL): other models score the whole test split")
+    if args.model.startswith("llm:"):
+        from affectkit.bench.llm_model import llm_task
+
+        data, model = llm_task(spec, args.model, data_path=args.data, debug=args.debug, limit=args.limit,
+                               params=config)
+        result = runner.run_task(spec, model, seeds=tuple(args.seeds), data=data, debug=args.debug,
+                                 robustness=False, n_boot=args.bootstrap, model_name=args.model,
+                                 config={k: v for k, v in model.llm.get_params().items() if k != "base_url"} | config)
+        result["llm"] = {"parse_failures": model.tally.failures, "predicted": model.tally.predicted,
+                         "parse_failure_rate": round(model.tally.rate, 4),
+                         "test_limit": args.limit,
+                         "note": "a reply without a label counts as wrong; seeds draw the k-shot examples"}
+    elif model_path.is_dir():
         model, meta = runner.load_trained(model_path)
         if meta.get("task") != spec.task:
             print(f"affectkit: warning: model was trained on {meta.get('task')!r}, scoring on {spec.task!r}", file=sys.stderr)
@@ -102,7 +116,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                  robustness=not args.no_robustness, n_boot=args.bootstrap, model_name=args.model,
                                  config=config or None)
     result["cli_args"] = {k: v for k, v in vars(args).items() if k not in ("func", "help_for", "command")}
-    out = args.output or (str(runner.RESULTS_DIR / f"{spec.task}__{Path(args.model).name}{'__debug' if args.debug else ''}.json"))
+    import re
+
+    stem = re.sub(r"[^\w.-]+", "_", args.model) if args.model.startswith("llm:") else Path(args.model).name
+    out = args.output or (str(runner.RESULTS_DIR / f"{spec.task}__{stem}{'__debug' if args.debug else ''}.json"))
     runner.write_json(result, out)
     print(summary_line(result))
     if args.compare:
@@ -120,6 +137,8 @@ def summary_line(result: dict) -> str:
         if v["std"]:
             s += f"±{v['std']:.4f}"
         parts.append(s)
+    if "llm" in result:
+        parts.append(f"parse_failure_rate={result['llm']['parse_failure_rate']:.4f}")
     return f"{result['task']} {result['model']} seeds={result['seeds']}: " + " ".join(parts)
 
 
@@ -157,7 +176,11 @@ def add_commands(sub) -> None:
                                    "Default output: bench/results/harness/TASK__MODEL.json")
     b.add_argument("--list", action="store_true", help="list the tasks and the models")
     b.add_argument("--task", metavar="TASK", help="a task name (see --list) or a task YAML file")
-    b.add_argument("--model", metavar="NAME|PATH", help="a registered model name, or a folder from 'affectkit train'")
+    b.add_argument("--model", metavar="NAME|PATH|llm:URL#MODEL",
+                   help="a registered model name, a folder from 'affectkit train', or an LLM: llm:URL#MODEL (an "
+                        "OpenAI-compatible server), llm:local[#FILE.gguf] (pip install 'affectkit[llm-local]'); "
+                        "LLM parameters (k_shot, chain_of_thought, template) go in --config")
+    b.add_argument("--limit", type=int, metavar="N", help="LLMs: score the first N test items only (recorded)")
     b.add_argument("--config", metavar="FILE", help="model parameters (YAML or JSON mapping)")
     b.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="N", help="seeds (default: 0)")
     b.add_argument("--data", metavar="PATH", help="the dataset file or folder for tasks whose data is not in "

@@ -83,17 +83,21 @@ def expected_calibration_error(probs: np.ndarray, y_true: Sequence[int], n_bins:
 # ---------------------------------------------------------------------------------------------
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """[n_classes, n_classes] counts, rows = truth, columns = prediction."""
+    """[n_classes, n_classes + 1] counts, rows = truth, columns = prediction; the last column
+    counts predictions outside 0..n_classes-1 ("no answer", e.g. an LLM reply without a label,
+    id -1): never right, a false negative for the true class, a false positive for none."""
     t = np.asarray(y_true, dtype=np.int64)
     p = np.asarray(y_pred, dtype=np.int64)
-    return np.bincount(t * n_classes + p, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    p = np.where((p >= 0) & (p < n_classes), p, n_classes)
+    return np.bincount(t * (n_classes + 1) + p, minlength=n_classes * (n_classes + 1)).reshape(n_classes, n_classes + 1)
 
 
 def _f1_per_class(cm: np.ndarray) -> np.ndarray:
     """Per-class F1 = 2 tp / (2 tp + fp + fn); 0 where the class is absent from truth and
     prediction alike (sklearn's zero_division=0)."""
-    tp = np.diag(cm).astype(np.float64)
-    denom = cm.sum(0) + cm.sum(1)
+    n = cm.shape[0]
+    tp = np.diag(cm[:, :n]).astype(np.float64)
+    denom = cm[:, :n].sum(0) + cm.sum(1)
     return np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
 
 
@@ -121,7 +125,7 @@ def cls_uar(y_true, y_pred, n_classes: int) -> float:
     cm = confusion(y_true, y_pred, n_classes)
     support = cm.sum(1)
     present = support > 0
-    return float((np.diag(cm)[present] / support[present]).mean()) if present.any() else float("nan")
+    return float((np.diag(cm[:, :-1])[present] / support[present]).mean()) if present.any() else float("nan")
 
 
 def cls_binary_f1(y_true, y_pred, n_classes: int = 2) -> float:
