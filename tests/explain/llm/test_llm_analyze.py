@@ -40,10 +40,13 @@ def test_analyze_json_has_the_llm_reading_beside_ours(capsys, text_model, monkey
         doc = json.loads(out)
         assert rc == 1  # one utterance got no usable LLM answer: "some items failed"
         assert len(sent) == 10 and all(b["model"] == "fake" and b["temperature"] == 0.0 for b in sent)
-        prompt = [b["messages"][-1]["content"] for b in sent if "Pretty rough" in b["messages"][-1]["content"]
-                  and "Utterance (Sam)" in b["messages"][-1]["content"]][0]  # sent concurrently: in any order
+        # sent concurrently, so in any order: the prompt about Sam's first utterance (later prompts
+        # quote it too, in their context, but not on their "Utterance" line)
+        prompts = [b["messages"][-1]["content"] for b in sent
+                   if 'Utterance (Sam): "Honestly? Pretty rough.' in b["messages"][-1]["content"]]
+        assert len(prompts) == 1
+        prompt = prompts[0]
         assert "Maya: Thanks for coming in." in prompt                      # the conversation before it
-        assert 'Utterance (Sam): "Honestly? Pretty rough.' in prompt
         assert "Voice cues: none (no audio: transcript only)" in prompt and "Face cues: none (no video)" in prompt
         assert doc["models"]["llm"] == f"fake @ {server.url} (cues_reasoning@1)"
         segs = doc["segments"]
