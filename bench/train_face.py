@@ -33,7 +33,7 @@ from affectkit.recognize.face_affect import WEIGHTS_DIR, FaceModel  # noqa: E402
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
 from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"  # 2: 24 epochs (2026-11-23); 1: 11 epochs
 
 CARD = """# Facial-expression CNN (face.expression) {name}
 
