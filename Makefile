@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev,voice,asr,face]'
+	$(PIP) install -q -e '.[dev,voice,asr,face,parquet]'
 	touch $@
 
 demo: setup
