@@ -191,6 +191,7 @@ def _utterance_record(i: int, seg: Segment, voice: tuple, text: dict, faces: lis
                       timer: Timer) -> dict:
     """One utterance's record: its readings, their fusion and the explanation."""
     from affectkit.analyze import fused_fields, valence
+    from affectkit.explain.face_cues import face_phrases
     from affectkit.explain.voice_cues import voice_phrases
 
     reading, why = voice
@@ -206,7 +207,7 @@ def _utterance_record(i: int, seg: Segment, voice: tuple, text: dict, faces: lis
         scores["text"], cues["text"], tone["text"] = text[i][0].scores, text[i][2], valence(sent["scores"])
     face_reading, face_why = faces[i] if faces is not None else (None, None)
     if faces is not None:
-        scores["face"], cues["face"] = face_reading and face_reading["scores"], []
+        scores["face"], cues["face"] = face_reading and face_reading["scores"], face_phrases(face_reading)
     unread = {"voice": why.removeprefix("voice: ").split(";")[0]} if why else {}
     if face_why:
         unread["face"] = face_why.removeprefix("face: ").split(";")[0]
