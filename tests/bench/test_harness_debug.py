@@ -78,3 +78,30 @@ def test_harness_all_script_in_debug_mode(tmp_path):
     assert (tmp_path / "sims__logreg__debug.json").is_file() and (tmp_path / "ravdess__majority__debug.json").is_file()
     md = (tmp_path / "summary_debug.md").read_text()
     assert "| sims | official | logreg | mae |" in md and "DEBUG" in md
+
+
+def test_multilabel_fusion_models_fit_once_and_reload(tmp_path):
+    """GoEmotions with a torch model: one joint network (not 28 binary fits), thresholds tuned on
+    dev, and a saved model that answers exactly as the fitted one."""
+    from affectkit.bench.runner import MultiLabel, load_trained, train_and_save
+    from affectkit.bench.task_data import load_task_data
+
+    spec = get_task("goemotions")
+    try:
+        data = load_task_data(spec, debug=True)
+    except DataError as exc:
+        pytest.skip(f"shared data not here: {exc}")
+    out = train_and_save(spec, "concat", tmp_path / "m", config={"max_epochs": 3}, debug=True)
+    model, meta = load_trained(out)
+    assert isinstance(model, MultiLabel) and model.joint_ is not None and model.models_ == []
+    assert model.joint_.task_ == "multilabel" and model.joint_.n_labels_ == 28
+    assert (out / "joint" / "model.safetensors").is_file() and not any(out.glob("label_*"))
+    p = model.predict_proba(data.X)
+    assert p.shape == (len(data), 28)
+    fresh = MultiLabel(make_model("concat", {"max_epochs": 3}), 28)
+    rows = np.flatnonzero(np.asarray(data.part) == "train")
+    va = np.flatnonzero(np.asarray(data.part) == "valid")
+    fresh.fit({k: v[rows] for k, v in data.X.items()}, data.y[rows],
+              {k: v[va] for k, v in data.X.items()}, data.y[va], seed=0)
+    np.testing.assert_allclose(fresh.predict_proba(data.X), p, atol=1e-5)
+    np.testing.assert_allclose(fresh.thresholds_, model.thresholds_)

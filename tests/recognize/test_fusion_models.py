@@ -163,6 +163,46 @@ def test_regression_learns_and_round_trips(name, tmp_path):
     np.testing.assert_array_equal(FusionEstimator.load(tmp_path).predict(Xt), pred)
 
 
+def multilabel_synthetic(n, seed):
+    """Three labels on the modalities of ``synthetic``: two read from text, one never set."""
+    X, _ = synthetic(n, seed)
+    t = X["text"]
+    Y = np.stack([(t[:, 0] > 0), (t[:, 1] + t[:, 2] > 0.5), np.zeros(n, bool)], axis=1).astype(np.int64)
+    return X, Y
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_multilabel_learns_each_label_jointly_and_round_trips(name, tmp_path):
+    X, Y = multilabel_synthetic(300, 4)
+    Xt, Yt = multilabel_synthetic(200, 5)
+    model = make(name, max_epochs=30).fit(X, Y)
+    assert model.task_ == "multilabel" and model.n_labels_ == 3
+    p = model.predict_proba(Xt)
+    assert p.shape == (200, 3) and ((p >= 0) & (p <= 1)).all()
+    from sklearn.metrics import roc_auc_score
+
+    for j in (0, 1):  # both informative labels are learnt, well above chance
+        assert roc_auc_score(Yt[:, j], p[:, j]) > 0.75, (name, j)
+    assert p[:, 2].max() < 0.2  # never seen set: stays improbable
+    pred = model.predict(Xt)
+    assert pred.shape == (200, 3) and set(np.unique(pred)) <= {0, 1}
+    np.testing.assert_array_equal(pred, (p >= 0.5).astype(np.int64))
+    nothing = model.predict_proba({"text": np.full((1, 8), np.nan, np.float32)})
+    np.testing.assert_allclose(nothing[0, :2], Y[:, :2].mean(0), atol=1e-4)  # the training prior
+    assert np.isfinite(model.predict_proba({"audio": Xt["audio"]})).all()
+    model.save(tmp_path)
+    np.testing.assert_allclose(FusionEstimator.load(tmp_path).predict_proba(Xt), p, atol=1e-6)
+
+
+def test_multilabel_targets_are_checked():
+    X, Y = multilabel_synthetic(60, 6)
+    with pytest.raises(InputError, match="only 0 and 1"):
+        make("concat", task="multilabel").fit(X, Y * 2)
+    with pytest.raises(InputError, match="0/1 matrix"):
+        make("concat", task="multilabel").fit(X, Y[:, 0])
+    assert make("concat", max_epochs=1).fit(X, Y).task_ == "multilabel"  # "auto" reads a 2-D y
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_fit_is_deterministic_for_a_seed(name):
     X, y = TRAIN

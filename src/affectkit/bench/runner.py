@@ -65,18 +65,32 @@ def _with_seed(model, seed: int):
     return m
 
 
+def _joint_multilabel(model) -> bool:
+    """Whether ``model`` fits every label at once (the torch fusion models: task="multilabel")."""
+    from affectkit.recognize.fusion_models.base import FusionEstimator
+
+    return isinstance(model, FusionEstimator)
+
+
 class MultiLabel:
-    """One binary clone of ``base`` per label column; a label seen with one class only in training
-    predicts that class's training share. Thresholds per label: tuned on the valid split to maximise
-    that label's F1 (metrics.tune_thresholds), else 0.5."""
+    """Multi-label fitting. Models that learn all labels jointly (the fusion models) are fitted
+    once on the 0/1 matrix; any other classifier gets one binary clone per label column, where a
+    label seen with one class only in training predicts that class's training share. Thresholds
+    per label: tuned on the valid split to maximise that label's F1 (metrics.tune_thresholds),
+    else 0.5."""
 
     def __init__(self, base, n_labels: int) -> None:
         self.base = base
         self.n_labels = n_labels
+        self.joint_ = None
 
     def fit(self, X, Y, X_valid=None, Y_valid=None, seed: int = 0) -> "MultiLabel":
         self.models_, self.const_ = [], []
-        for j in range(self.n_labels):
+        self.joint_ = None
+        if _joint_multilabel(self.base):
+            self.joint_ = _with_seed(self.base, seed).set_params(task="multilabel").fit(
+                X, np.asarray(Y, dtype=np.int64))
+        for j in range(self.n_labels if self.joint_ is None else 0):
             y = np.asarray(Y[:, j], dtype=np.int64)
             if len(np.unique(y)) < 2:
                 self.models_.append(None)
@@ -93,6 +107,8 @@ class MultiLabel:
         return self
 
     def predict_proba(self, X) -> np.ndarray:
+        if self.joint_ is not None:
+            return self.joint_.predict_proba(X)
         n = len(next(iter(X.values())))
         cols = []
         for m, c in zip(self.models_, self.const_):
@@ -322,6 +338,8 @@ def save_model(model, folder: Path) -> str:
     load only files you trust). Multi-label wrappers save one sub-folder per label."""
     folder.mkdir(parents=True, exist_ok=True)
     if isinstance(model, MultiLabel):
+        if model.joint_ is not None:
+            save_model(model.joint_, folder / "joint")
         for j, m in enumerate(model.models_):
             if m is not None:
                 save_model(m, folder / f"label_{j:02d}")
@@ -357,6 +375,8 @@ def load_model(folder: str | Path):
         ml = MultiLabel(None, len(thr))
         ml.thresholds_, ml.const_ = thr, list(const)
         ml.models_ = [load_model(d / f"label_{j:02d}") if f else None for j, f in enumerate(fitted)]
+        if (d / "joint").is_dir():
+            ml.joint_ = load_model(d / "joint")
         ml.base = base
         return ml
     if not (d / "estimator.json").is_file():

@@ -34,8 +34,9 @@ def test_a_missing_gguf_file_is_a_per_item_error(tmp_path):
 class FakeLlama:
     """Stands in for llama_cpp.Llama: records the calls, answers like create_chat_completion."""
 
-    def __init__(self):
+    def __init__(self, template="{{ messages }}"):
         self.calls = []
+        self.metadata = {"tokenizer.chat_template": template} if template else {}
 
     def create_chat_completion(self, messages, temperature, max_tokens, seed):
         self.calls.append(dict(messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed))
@@ -44,6 +45,12 @@ class FakeLlama:
         return {"id": "x", "object": "chat.completion", "created": 0, "model": "whatever",
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": '{"emotion": "joy"}'},
                              "finish_reason": "stop"}]}
+
+    def create_completion(self, prompt, temperature, max_tokens, seed, stop):
+        self.calls.append(dict(prompt=prompt, temperature=temperature, max_tokens=max_tokens, seed=seed, stop=stop))
+        return {"id": "y", "object": "text_completion", "created": 0, "model": "m",
+                "choices": [{"index": 0, "text": ' {"emotion": "fear"}\n', "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14}}
 
 
 def test_the_wrapper_around_llama_cpp(tmp_path, monkeypatch):
@@ -79,3 +86,43 @@ def test_bundled_gemma_answers(tmp_path):
     pred = clf.predict(texts)
     assert all(p in (*y, NO_ANSWER) for p in pred) and 0.0 <= clf.parse_failure_rate_ <= 1.0
     json.dumps(clf.parse_failures_)
+
+
+def test_thread_count_from_the_environment(tmp_path, monkeypatch):
+    from affectkit.core.errors import InputError
+    from affectkit.explain.llm import local
+
+    seen = []
+    monkeypatch.setattr(local, "_load", lambda path, n_ctx, n_threads, seed: seen.append(n_threads) or FakeLlama())
+    model = tmp_path / "tiny.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setenv("AFFECTKIT_LLM_THREADS", "1")
+    LocalLLM(model, cache=False).chat(MSGS)
+    LocalLLM(model, n_threads=3, cache=False).chat(MSGS)  # an explicit count wins
+    assert seen == [1, 3]
+    monkeypatch.setenv("AFFECTKIT_LLM_THREADS", "two")
+    with pytest.raises(InputError, match="AFFECTKIT_LLM_THREADS"):
+        LocalLLM(model, cache=False).chat(MSGS)
+
+
+def test_a_base_model_without_chat_template_gets_a_plain_transcript(tmp_path, monkeypatch):
+    from affectkit.core.errors import InputError
+    from affectkit.explain.llm import local
+
+    fake, model = FakeLlama(template=None), tmp_path / "base.gguf"
+    model.write_bytes(b"GGUF")
+    monkeypatch.setattr(local, "_load", lambda *a: fake)
+    msgs = [{"role": "system", "content": "Label it."}, {"role": "user", "content": "A"},
+            {"role": "assistant", "content": "joy"}, {"role": "user", "content": "B"}]
+    reply = LocalLLM(model, max_tokens=7, cache=False).chat(msgs)
+    assert reply.text == '{"emotion": "fear"}' and reply.finish_reason == "stop"
+    assert fake.calls[-1]["prompt"] == "Label it.\n\nUser: A\nAssistant: joy\n\nUser: B\nAssistant:"
+    assert fake.calls[-1]["stop"][0] == "\nUser:" and fake.calls[-1]["max_tokens"] == 7
+    LocalLLM(model, cache=False, prompt_format="chat").chat(msgs)  # forced: the chat path
+    assert fake.calls[-1]["messages"] == msgs
+    templated = FakeLlama()
+    monkeypatch.setattr(local, "_load", lambda *a: templated)
+    LocalLLM(model, cache=False, prompt_format="plain").chat(msgs)
+    assert "prompt" in templated.calls[-1]
+    with pytest.raises(InputError, match="prompt_format"):
+        LocalLLM(model, prompt_format="jinja")

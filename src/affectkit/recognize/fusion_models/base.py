@@ -17,11 +17,15 @@ here, so every registered model behaves the same way:
   an internal split (``validation_fraction``, stratified for classification where possible; 0
   trains ``max_epochs`` epochs), the best epoch's weights kept. Regression targets are
   standardised for training and the loss is L1 (default, as MulT/MISA on MOSI) or MSE.
+  Multi-label targets (``task="multilabel"``, ``y`` a 0/1 matrix [N, L]) train one network with
+  one sigmoid output per label and binary cross-entropy, so the labels share the fusion layers
+  (GoEmotions: one fit instead of 28).
 - **Modality dropout**: during training each present modality of a sample is hidden with
   probability ``modality_dropout``, never all of them, so the networks learn to answer from any
   subset.
 - **All-missing samples**: a sample with no modality at all gets the training prior, i.e. the
-  log class frequencies (classification) or the mean target (regression); such samples are left
+  log class frequencies (classification), each label's log-odds (multi-label) or the mean target
+  (regression); such samples are left
   out of training, as they carry no signal.
 - **Determinism**: ``random_state`` seeds torch and the split; on CPU two fits with the same seed
   give the same weights.
@@ -46,7 +50,7 @@ from torch import Tensor, nn
 from affectkit.core.errors import InputError, ModelError
 from affectkit.recognize.fusion_models.encoders import SEQ_ENCODERS, ModalitySpec
 
-TASKS = ("auto", "classification", "regression")
+TASKS = ("auto", "classification", "regression", "multilabel")
 LOSSES = ("l1", "mse")
 FORMAT = "affectkit.fusion_model"
 FORMAT_VERSION = 1
@@ -141,8 +145,8 @@ class FusionEstimator(BaseEstimator):
 
     Parameters common to every model:
 
-    task: "auto" (integer or string labels -> classification, floats -> regression),
-        "classification" or "regression".
+    task: "auto" (integer or string labels -> classification, floats -> regression, a 2-D 0/1
+        matrix -> multilabel), "classification", "regression" or "multilabel".
     hidden: width of the per-modality encoders and of the fusion layers.
     seq_encoder: encoder of sequence modalities: "gru", "conv" (two 1-D convolutions) or "mean"
         (a linear layer per step); each followed by masked mean pooling. MulT ignores it.
@@ -281,9 +285,12 @@ class FusionEstimator(BaseEstimator):
 
     def _encode_y(self, y: Any, n: int) -> Tensor:
         y = np.asarray(y)
+        task = self.task
+        if task == "multilabel" or (task == "auto" and y.ndim == 2):
+            self.task_ = "multilabel"
+            return self._encode_multilabel(y, n)
         if y.ndim != 1 or y.shape[0] != n:
             raise InputError(f"y must be 1-D with one label per sample ({n}), got shape {y.shape}")
-        task = self.task
         if task == "auto":
             task = "classification" if (y.dtype.kind in "iubUSO") else "regression"
         self.task_ = task
@@ -306,13 +313,25 @@ class FusionEstimator(BaseEstimator):
         self.y_std_ = sd if sd > _STD_FLOOR else 1.0
         return torch.from_numpy(((yf - self.y_mean_) / self.y_std_).astype(np.float32))
 
+    def _encode_multilabel(self, y: np.ndarray, n: int) -> Tensor:
+        if y.ndim != 2 or y.shape[0] != n or y.shape[1] < 1:
+            raise InputError(f"multilabel y must be a 0/1 matrix [{n}, L], got shape {y.shape}")
+        if y.dtype.kind not in "biuf" or not np.all(np.isin(y, (0, 1))):
+            raise InputError("multilabel y must hold only 0 and 1")
+        self.n_labels_ = int(y.shape[1])
+        return torch.from_numpy(y.astype(np.float32))
+
     def _n_out(self) -> int:
-        return len(self.classes_) if self.task_ == "classification" else 1
+        if self.task_ == "classification":
+            return len(self.classes_)
+        return self.n_labels_ if self.task_ == "multilabel" else 1
 
     # ------------------------------------------------------------------------------ training
     def _task_loss(self, out: Tensor, y: Tensor) -> Tensor:
         if self.task_ == "classification":
             return nn.functional.cross_entropy(out, y)
+        if self.task_ == "multilabel":
+            return nn.functional.binary_cross_entropy_with_logits(out, y)
         if self.loss == "l1":
             return nn.functional.l1_loss(out[:, 0], y)
         return nn.functional.mse_loss(out[:, 0], y)
@@ -383,6 +402,9 @@ class FusionEstimator(BaseEstimator):
         if self.task_ == "classification":
             freq = np.bincount(yt.numpy(), minlength=len(self.classes_)).astype(np.float64) / n
             self.prior_ = np.log(np.clip(freq, 1e-6, None)).astype(np.float32)
+        elif self.task_ == "multilabel":
+            share = np.clip(yt.numpy().mean(0).astype(np.float64), 1e-6, 1 - 1e-6)
+            self.prior_ = np.log(share / (1 - share)).astype(np.float32)
         else:
             self.prior_ = np.zeros(1, np.float32)  # the mean target, standardised
         self._prior_t = torch.from_numpy(self.prior_)
@@ -461,34 +483,42 @@ class FusionEstimator(BaseEstimator):
         return torch.cat(outs).numpy()
 
     def decision_function(self, X: Mapping[str, Any]) -> np.ndarray:
-        """Raw outputs: class logits [N, C] (classification) or the target [N] (regression)."""
+        """Raw outputs: class logits [N, C] (classification), label logits [N, L] (multilabel) or
+        the target [N] (regression)."""
         raw = self._raw(X)
-        if self.task_ == "classification":
+        if self.task_ in ("classification", "multilabel"):
             return raw
         return raw[:, 0] * self.y_std_ + self.y_mean_
 
     def predict_proba(self, X: Mapping[str, Any]) -> np.ndarray:
-        """Class probabilities [N, C], columns in the order of ``classes_``."""
+        """Class probabilities [N, C], columns in the order of ``classes_``; for a multi-label
+        model each label's own probability [N, L] (rows need not sum to 1)."""
         self._check_fitted()
+        if self.task_ == "multilabel":
+            return torch.sigmoid(torch.from_numpy(self._raw(X))).numpy()
         if self.task_ != "classification":
             raise InputError(f"predict_proba needs a classifier; this {type(self).__name__} was fitted for regression")
         return torch.softmax(torch.from_numpy(self._raw(X)), dim=1).numpy()
 
     def predict(self, X: Mapping[str, Any]) -> np.ndarray:
-        """Class labels (classification) or target values (regression), [N]."""
+        """Class labels (classification) or target values (regression), [N]; a 0/1 matrix [N, L]
+        (multilabel: probability >= 0.5)."""
         self._check_fitted()
         raw = self._raw(X)
+        if self.task_ == "multilabel":
+            return (raw >= 0.0).astype(np.int64)
         if self.task_ == "classification":
             return self.classes_[raw.argmax(1)]
         return (raw[:, 0] * self.y_std_ + self.y_mean_).astype(np.float64)
 
     def score(self, X: Mapping[str, Any], y: Any) -> float:
-        """Accuracy (classification) or R^2 (regression), as scikit-learn's mixins."""
+        """Accuracy (classification; subset accuracy for multilabel) or R^2 (regression), as
+        scikit-learn's mixins."""
         from sklearn.metrics import accuracy_score, r2_score
 
         self._check_fitted()
         pred = self.predict(X)
-        return float(accuracy_score(y, pred) if self.task_ == "classification" else r2_score(y, pred))
+        return float(r2_score(y, pred) if self.task_ == "regression" else accuracy_score(y, pred))
 
     # ----------------------------------------------------------------------------- save/load
     def save(self, path: str | Path) -> Path:
@@ -503,6 +533,7 @@ class FusionEstimator(BaseEstimator):
             "class": type(self).__name__, "params": self.get_params(deep=False),
             "task": self.task_, "modalities": [[s.name, s.dim, s.is_seq] for s in self.specs_],
             "classes": self.classes_.tolist() if self.task_ == "classification" else None,
+            "n_labels": getattr(self, "n_labels_", None),
             "y_mean": getattr(self, "y_mean_", None), "y_std": getattr(self, "y_std_", None),
             "seed": self.seed_, "n_epochs": self.n_epochs_, "best_epoch": self.best_epoch_,
             "history": self.history_,
@@ -544,6 +575,8 @@ class FusionEstimator(BaseEstimator):
         est.modalities_ = [s.name for s in est.specs_]
         if est.task_ == "classification":
             est.classes_ = np.asarray(config["classes"])
+        elif est.task_ == "multilabel":
+            est.n_labels_ = int(config["n_labels"])
         else:
             est.y_mean_, est.y_std_ = float(config["y_mean"]), float(config["y_std"])
         est.scaler_ = {m: (tensors[f"scaler.{m}.mean"].numpy(), tensors[f"scaler.{m}.std"].numpy())
