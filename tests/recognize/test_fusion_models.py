@@ -175,7 +175,7 @@ def multilabel_synthetic(n, seed):
 def test_multilabel_learns_each_label_jointly_and_round_trips(name, tmp_path):
     X, Y = multilabel_synthetic(300, 4)
     Xt, Yt = multilabel_synthetic(200, 5)
-    model = make(name, max_epochs=30).fit(X, Y)
+    model = make(name, max_epochs=80 if name == "misa" else 30).fit(X, Y)  # MISA's extra losses slow it
     assert model.task_ == "multilabel" and model.n_labels_ == 3
     p = model.predict_proba(Xt)
     assert p.shape == (200, 3) and ((p >= 0) & (p <= 1)).all()

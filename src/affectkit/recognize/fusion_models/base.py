@@ -330,8 +330,9 @@ class FusionEstimator(BaseEstimator):
     def _task_loss(self, out: Tensor, y: Tensor) -> Tensor:
         if self.task_ == "classification":
             return nn.functional.cross_entropy(out, y)
-        if self.task_ == "multilabel":
-            return nn.functional.binary_cross_entropy_with_logits(out, y)
+        if self.task_ == "multilabel":  # summed over labels: on the scale of a cross-entropy, so the
+            # auxiliary losses (MISA's) keep the weight they have for classification
+            return nn.functional.binary_cross_entropy_with_logits(out, y, reduction="sum") / max(len(y), 1)
         if self.loss == "l1":
             return nn.functional.l1_loss(out[:, 0], y)
         return nn.functional.mse_loss(out[:, 0], y)
