@@ -42,6 +42,9 @@ def test_zero_shot_scores_and_parse_failures(llm_cache):
     assert res["parse_methods"] == {"json": 3, "line": 1, "synonym": 1}
     assert 0 < res["macro_f1"] < 1 and set(res["per_class_f1"]) == {"anger", "joy", "neutral", "sadness"}
     assert clf.parse_failures_[0]["index"] == 3
+    counts = res["predicted_counts"]
+    assert sum(counts.values()) == 6 and counts["<no answer>"] == 1
+    assert set(counts) == {"anger", "joy", "neutral", "sadness", "<no answer>"}
 
 
 def test_rerun_is_served_from_the_cache(llm_cache):

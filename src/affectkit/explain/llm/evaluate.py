@@ -204,7 +204,8 @@ def _balanced_choice(texts: list[str], labels: list[str], k: int, seed: int) -> 
 def evaluate_llm(clf: LLMClassifier, texts: Sequence[str], y: Sequence[str]) -> dict[str, Any]:
     """Scores of a fitted ``clf`` on (texts, y) with ``affectkit.bench.metrics``: accuracy,
     weighted F1, macro F1 over ``classes_``, per-class F1, and beside them the parse failure
-    rate, failures by kind and how labels were read. A text without an answer counts as wrong."""
+    rate, failures by kind, how labels were read and how often each label was answered (a
+    model that always gives the same label shows here). A text without an answer counts as wrong."""
     from affectkit.bench.metrics import accuracy, macro_f1, per_class_f1, weighted_f1
 
     pred = list(clf.predict(texts))
@@ -222,6 +223,7 @@ def evaluate_llm(clf: LLMClassifier, texts: Sequence[str], y: Sequence[str]) -> 
             "macro_f1": macro_f1(y, pred, labels=classes), "per_class_f1": per_class_f1(y, pred, classes),
             "parse_failure_rate": clf.parse_failure_rate_, "parse_failures_by_kind": kinds,
             "parse_methods": clf.parse_methods_, "cached_replies": clf.cached_,
+            "predicted_counts": {l: pred.count(l) for l in [*classes, NO_ANSWER]},
             "examples": [list(e) for e in clf.examples_]}
 
 
