@@ -5,10 +5,10 @@
     python bench/fer2013_benchmark.py --quick    # 50 crops per class, short timings (a smoke run)
 
 1. Accuracy and macro-F1 on FER2013 PrivateTest (3,589 crops, read in place), for the test-time
-   views the model can use: centre crop, centre + mirror (shipped), ten-crop. Inference only:
-   deterministic.
+   views the model can use: centre crop, centre + mirror (shipped), ten-crop; in fp32 and in int8
+   (the default precision where the folder is calibrated). Inference only: deterministic.
 2. Crops per second on CPU, 1 and 2 torch threads, batches of 512 uint8 48x48 crops, model input
-   preparation included (median of 3 runs, after a warm-up).
+   preparation included (median of 3 runs, after a warm-up), for each precision.
 3. Video end to end (decode + sample + detect + classify + track: ``perceive.face.face_timeline``) on
    a generated 1280x720 H.264 clip, 30 fps, 10 s: FER2013 crops (PrivateTest) upscaled to 280 px,
    moving over a textured background, a new face every 2 s. Synthetic: the background is filtered
@@ -52,10 +52,10 @@ ANCHORS = {"fer_mini_xception": {"accuracy": 0.660, "macro_f1": 0.643, "crops_pe
            "published_single_cnn_accuracy": 0.73, "human_agreement": 0.65}
 
 
-def scores(model: FaceModel, x: np.ndarray, y: np.ndarray) -> dict:
+def scores(model: FaceModel, x: np.ndarray, y: np.ndarray, ttas=("none", "flip", "tencrop")) -> dict:
     labels = list(EMOTION.labels)
     out = {}
-    for tta in ("none", "flip", "tencrop"):
+    for tta in ttas:
         pred = model.predict_proba(x, tta=tta).argmax(1)
         yt, yp = [labels[i] for i in y], [model.labels[i] for i in pred]
         out[tta] = {"accuracy": round(accuracy(yt, yp), 4), "macro_f1": round(macro_f1(yt, yp, labels), 4),
@@ -142,18 +142,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="a trained model folder (default: the bundled one)")
     args = ap.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    model = FaceModel.load(args.model) if args.model else bundled_face_model()
+    folder = args.model or None
+    model = FaceModel.load(folder) if folder else bundled_face_model()  # the default precision
+    models = {"fp32": FaceModel.load(folder or model.folder, precision="fp32")}
+    if model.precision == "int8":
+        models["int8"] = model
     x, y = load_fer2013("PrivateTest", 50 if args.quick else None)
     t0 = time.time()
-    res = scores(model, x, y)
-    for k, v in res.items():
-        log(f"PrivateTest {k}: accuracy {v['accuracy']:.4f} macro-F1 {v['macro_f1']:.4f}")
+    res = scores(models["fp32"], x, y)
+    res_int8 = scores(models["int8"], x, y, ("none", "flip")) if "int8" in models else None
+    for name, r in (("fp32", res), ("int8", res_int8 or {})):
+        for k, v in r.items():
+            log(f"PrivateTest {name} {k}: accuracy {v['accuracy']:.4f} macro-F1 {v['macro_f1']:.4f}")
     xs = np.concatenate([x] * max(1, 2048 // len(x) + 1))[:2048]
-    speed = {}
-    for threads in (1, 2):
-        for tta in ("none", "flip"):
-            speed[f"{threads}_threads_{tta}"] = crops_per_second(model, xs, threads, tta, 1 if args.quick else 3)
-            log(f"crops/s, {threads} thread(s), views {tta}: {speed[f'{threads}_threads_{tta}']}")
+    speed: dict = {}
+    for prec, m in models.items():
+        for threads in (1, 2):
+            for tta in ("none", "flip"):
+                key = f"{prec}_{threads}_threads_{tta}"
+                speed[key] = crops_per_second(m, xs, threads, tta, 1 if args.quick else 3)
+                log(f"crops/s, {prec}, {threads} thread(s), views {tta}: {speed[key]}")
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip720p.mp4"
         clip_info = make_clip(clip, seconds=4 if args.quick else 10)
@@ -162,12 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     net = model.net
     doc = {"command": COMMAND, "model": model.name, "affectkit_version": __version__,
            "dataset": "FER2013 PrivateTest (../shared/data/face/fer2013/PrivateTest)", "n": int(len(y)),
-           "shipped_views": model.tta, "private_test": res,
+           "shipped_views": model.tta, "shipped_precision": model.precision,
+           "private_test": res, "private_test_int8": res_int8,
            "network": {"params": int(sum(p.numel() for p in net.parameters())),
                        "macs_per_view": count_macs(net, model.crop)},
            "crops_per_s": speed, "crops_per_s_note": "2,048 PrivateTest crops in batches of 512 (uint8 48x48), "
-                                                     "preparation + views + softmax included; torch fp32 on CPU "
-                                                     "(BatchNorm folded); median of 3",
+                                                     "preparation + views + softmax included; torch on CPU, fp32 "
+                                                     "(BatchNorm folded) and int8 (x86 quantised kernels); median of 3",
            "video": {"clip": clip_info, **video}, "anchors": ANCHORS,
            "machine": {"cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
                        "torch": torch.__version__, "logical_cpus": __import__("os").cpu_count()},
@@ -178,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(doc, indent=1) + "\n")
         log(f"wrote {out}")
-    print(json.dumps({"accuracy": res[model.tta]["accuracy"], "macro_f1": res[model.tta]["macro_f1"],
-                      "crops_per_s_2_threads": speed[f"2_threads_{model.tta}"],
+    shipped = res_int8 if res_int8 else res
+    print(json.dumps({"model": model.name, "accuracy": shipped[model.tta]["accuracy"],
+                      "macro_f1": shipped[model.tta]["macro_f1"],
+                      "crops_per_s_2_threads": speed[f"{model.precision}_2_threads_{model.tta}"],
                       "video_frames_per_s_5fps": video["2_threads"]["sampled_5fps"]["analysed_frames_per_s"]}))
     return 0
 

@@ -3,11 +3,14 @@
 
     python bench/train_face.py                       # full recipe -> src/affectkit/weights/face
     python bench/train_face.py --debug --out /tmp/f  # 20 crops per class, 1 epoch, in seconds (a test)
+    python bench/train_face.py --int8-only FOLDER    # (re)calibrate int8 inference of a trained folder
 
 FER2013 official splits, read in place: train on Training, keep the epoch with the best
 PublicTest accuracy (centre crop + mirror), report PrivateTest once at the end.
-Writes config.json + weights.safetensors (fp16) + MODEL_CARD.md into --out, and
-bench/results/face_train.json (not in --debug).
+Writes config.json + weights.safetensors (fp16) + int8_calibration.safetensors + MODEL_CARD.md
+into --out, and bench/results/face_train.json (not in --debug). The int8 calibration runs the
+first 300 Training crops of each class (centre + mirror views) through the trained network to fix
+the activation ranges; its PrivateTest scores go into the card beside fp32's.
 """
 from __future__ import annotations
 
@@ -29,11 +32,11 @@ from affectkit import __version__  # noqa: E402
 from affectkit.bench.datasets.face import load_fer2013  # noqa: E402
 from affectkit.bench.metrics import accuracy, macro_f1, per_class_f1  # noqa: E402
 from affectkit.core.labels import EMOTION  # noqa: E402
-from affectkit.recognize.face_affect import WEIGHTS_DIR, FaceModel  # noqa: E402
+from affectkit.recognize.face_affect import INT8_FILE, WEIGHTS_DIR, FaceModel  # noqa: E402
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
 from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
 
-MODEL_VERSION = "2"  # 2: 24 epochs (2026-11-23); 1: 11 epochs
+MODEL_VERSION = "3"  # 3: 90 epochs (2026-11-28); 2: 24 epochs (2026-11-23); 1: 11 epochs
 
 CARD = """# Facial-expression CNN (face.expression) {name}
 
@@ -47,7 +50,7 @@ Emotion from a face crop, for `affectkit predict face` and the face path of `ana
 | network | VGG-style CNN trained from scratch: widths {widths}, convolutions per stage {depths}, 3x3 conv + BatchNorm + ReLU, 2x2 max-pool between stages, global average pooling, dropout {dropout}, linear; {params:,} parameters, {macs:.1f} M multiply-adds per view |
 | training | seed {seed}; {epochs_run} of {epochs} epochs (best: epoch {best_epoch}); SGD Nesterov momentum 0.9, one-cycle LR peak {max_lr}, weight decay {wd}, batch {bs}, label smoothing {ls}; augmentation per batch in torch: rotation +/-{rot} deg, scale {scale}, shift +/-{shift}, mirror, gamma, random erasing (p={erase}) |
 | test-time | centre crop + its mirror image, logits averaged (`tta: flip`) |
-| files | config.json, weights.safetensors (fp16, no pickle), {size_kb:.0f} KB in all |
+| files | config.json, weights.safetensors (fp16, no pickle), int8_calibration.safetensors, {size_kb:.0f} KB in all |
 
 ## Scores (FER2013 PrivateTest, {n_test} crops, this exact model)
 
@@ -57,6 +60,10 @@ Emotion from a face crop, for `affectkit predict face` and the face path of `ana
 
 Per-class F1 (centre + mirror): {per_class}.
 PublicTest accuracy of the kept epoch: {val_acc:.3f}.
+
+## int8 inference
+
+{int8_section}
 
 ## Limits
 
@@ -74,12 +81,60 @@ Trained {date} with affectkit {version} on Python {python} / torch {torch}, {min
 """
 
 
-def evaluate(net, x, y, crop: int, tta: str) -> dict:
-    pred = predict_logits(net, x, crop, tta).argmax(1)
+INT8_PER_CLASS = 300  # Training crops per class for the int8 calibration
+
+
+def scores_of(pred, y) -> dict:
     labels = list(EMOTION.labels)
     yt, yp = [labels[i] for i in y], [labels[i] for i in pred]
     return {"accuracy": round(accuracy(yt, yp), 4), "macro_f1": round(macro_f1(yt, yp, labels), 4),
             "per_class_f1": {k: round(v, 4) for k, v in per_class_f1(yt, yp, labels).items()}}
+
+
+def evaluate(net, x, y, crop: int, tta: str) -> dict:
+    return scores_of(predict_logits(net, x, crop, tta).argmax(1), y)
+
+
+def add_int8(folder: Path, per_class: int, x_te, y_te, log) -> tuple[dict, str]:
+    """Calibrate int8 inference for the trained ``folder``; returns (PrivateTest scores by views,
+    the card's int8 section)."""
+    from affectkit.recognize.face_int8 import int8_available
+    from affectkit.recognize.face_train import eval_views
+
+    if not int8_available():
+        raise SystemExit("this torch build has no x86 quantised kernels: int8 calibration needs an x86-64 CPU")
+    model = FaceModel.load(folder, precision="fp32")
+    x_cal, _ = load_fer2013("Training", per_class)
+    xt = torch.from_numpy(x_cal)[:, None]
+    views = [v for i in range(0, len(xt), 512) for v in eval_views(xt[i:i + 512], model.crop, "flip")]
+    note = f"FER2013 Training, the first {per_class} crops of each class ({len(x_cal)}), centre + mirror views"
+    model.save_int8(views, folder, note)
+    res = {tta: scores_of(model.predict_proba(x_te, tta=tta).argmax(1), y_te) for tta in ("none", "flip")}
+    fp = {tta: scores_of(FaceModel.load(folder, precision="fp32").predict_proba(x_te, tta=tta).argmax(1), y_te)
+          for tta in ("none", "flip")}
+    for tta, r in res.items():
+        log(f"PrivateTest int8 ({tta}): accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f} "
+            f"(fp32 {fp[tta]['accuracy']:.4f} / {fp[tta]['macro_f1']:.4f})")
+    rows = "\n".join(f"| {n} | {fp[t]['accuracy']:.3f} / {fp[t]['macro_f1']:.3f} | {res[t]['accuracy']:.3f} / "
+                     f"{res[t]['macro_f1']:.3f} |" for t, n in (("none", "centre crop"), ("flip", "centre crop + mirror")))
+    section = (f"Used by default where torch has the x86 quantised kernels (`AFFECTKIT_FACE_PRECISION=fp32` turns it "
+               f"off): post-training static quantisation (torch FX, x86 backend), per-channel int8 weights, "
+               f"uint8 activations whose ranges were calibrated on {note} "
+               f"(`{INT8_FILE}`). PrivateTest, fp32 against int8 (accuracy / macro-F1):\n\n"
+               f"| test-time views | fp32 | int8 |\n|---|---|---|\n{rows}\n\n"
+               f"Recalibrate a trained folder: `python bench/train_face.py --int8-only FOLDER`.")
+    return res, section
+
+
+def write_int8_section(card_path: Path, section: str) -> None:
+    card = card_path.read_text()
+    head, sep, rest = card.partition("## int8 inference\n")
+    if not sep:  # an older card: put the section before the limits
+        head, sep2, tail = card.partition("## Limits\n")
+        card_path.write_text(head + "## int8 inference\n\n" + section + "\n\n" + sep2 + tail)
+        return
+    _, sep3, tail = rest.partition("\n## ")
+    card_path.write_text(head + sep + "\n" + section + "\n" + sep3 + tail)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--int8-only", metavar="FOLDER",
+                    help="no training: (re)calibrate int8 inference of the trained FOLDER and update its card")
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="stop after the epoch that passes this wall-clock budget, keeping the best epoch so far")
     args = ap.parse_args(argv)
@@ -96,9 +153,18 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--debug needs --out (it must not replace the bundled model)")
     if args.threads:
         torch.set_num_threads(args.threads)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    if args.int8_only:
+        folder = Path(args.int8_only)
+        x_te, y_te = load_fer2013("PrivateTest")
+        res, section = add_int8(folder, INT8_PER_CLASS, x_te, y_te, log)
+        if (folder / "MODEL_CARD.md").is_file():
+            write_int8_section(folder / "MODEL_CARD.md", section)
+        print(json.dumps({"int8_private_test_accuracy": res["flip"]["accuracy"],
+                          "int8_private_test_macro_f1": res["flip"]["macro_f1"]}))
+        return 0
     out = Path(args.out) if args.out else WEIGHTS_DIR
     t0 = time.time()
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     limit = 20 if args.debug else None
     x_tr, y_tr = load_fer2013("Training", limit)
     x_va, y_va = load_fer2013("PublicTest", limit)
@@ -140,7 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     meta = meta_for(history, {"best_epoch": best["epoch"], "scores": scores})
     model = FaceModel(net, meta)
     model.save(out)
-    size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "weights.safetensors"))
+    from affectkit.recognize.face_int8 import int8_available
+
+    int8, int8_section = None, "Not calibrated: this torch build has no x86 quantised kernels; the model runs in fp32."
+    if int8_available():
+        int8, int8_section = add_int8(out, 20 if args.debug else INT8_PER_CLASS, x_te, y_te, log)
+    size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "weights.safetensors", INT8_FILE))
     names = {"none": "centre crop", "flip": "centre crop + mirror (shipped)", "tencrop": "ten-crop (4 corners + centre, each + mirror)"}
     card = CARD.format(
         name=model.name, n_train=len(y_tr), n_val=len(y_va), n_test=len(y_te), labels=", ".join(EMOTION.labels),
@@ -151,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         scale=list(recipe.scale), shift=recipe.shift, erase=recipe.erase_p, size_kb=size / 1024,
         score_rows="\n".join(f"| {names[t]} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} |" for t, r in test.items()),
         per_class=", ".join(f"{k} {v:.2f}" for k, v in test["flip"]["per_class_f1"].items()),
-        val_acc=val["accuracy"], cmd_args=(" --debug --out " + str(out)) if args.debug else
+        val_acc=val["accuracy"], int8_section=int8_section, cmd_args=(" --debug --out " + str(out)) if args.debug else
         (f" --seed {args.seed}" if args.seed else "") + (f" --epochs {args.epochs}" if args.epochs else ""),
         date=time.strftime("%Y-%m-%d"), version=__version__, python=platform.python_version(),
         torch=torch.__version__, minutes=minutes, threads=torch.get_num_threads())
@@ -163,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             {"command": "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:])),
              "seed": recipe.seed, "recipe": recipe.to_dict(), "epochs_run": epochs_run, "best_epoch": best["epoch"],
              "minutes": round(minutes, 1), "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-             "private_test": test, "public_test": val, "history": history}, indent=1) + "\n")
+             "private_test": test, "private_test_int8": int8, "public_test": val, "history": history}, indent=1) + "\n")
     print(json.dumps(scores))
     return 0
 

@@ -96,3 +96,44 @@ def test_folding_batchnorm_keeps_the_outputs():
     folded = fold_batchnorm(copy.deepcopy(net))
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
     assert torch.allclose(net(x), folded(x), atol=1e-4)
+
+
+def test_bundled_model_runs_int8_close_to_fp32():
+    from affectkit.recognize.face_int8 import int8_available
+
+    if not int8_available():
+        pytest.skip("no x86 quantised kernels in this torch build")
+    q, f = FaceModel.load(precision="int8"), FaceModel.load(precision="fp32")
+    assert q.precision == "int8" and q.name.endswith("+int8") and f.precision == "fp32" and "+" not in f.name
+    pq, pf = q.predict_proba(crops()), f.predict_proba(crops())
+    assert np.allclose(pq.sum(1), 1.0) and np.abs(pq - pf).max() < 0.15
+    assert (pq.argmax(1) == pf.argmax(1)).all()
+    assert FaceModel.load().precision == "int8"  # the default where it is calibrated
+
+
+def test_precision_choice_and_its_errors(tmp_path, monkeypatch):
+    shutil.copy(WEIGHTS_DIR / "config.json", tmp_path / "config.json")
+    shutil.copy(WEIGHTS_DIR / "weights.safetensors", tmp_path / "weights.safetensors")
+    with pytest.raises(ModelError, match="unknown face model precision"):
+        FaceModel.load(tmp_path, precision="int4")
+    # no calibration file: auto falls back to fp32, an explicit int8 request is refused
+    assert FaceModel.load(tmp_path).precision == "fp32"
+    with pytest.raises(ModelError, match="no int8 calibration"):
+        FaceModel.load(tmp_path, precision="int8")
+    # a corrupt calibration is a clear error, and fp32 still loads
+    (tmp_path / "int8_calibration.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="int8 calibration .* unreadable"):
+        FaceModel.load(tmp_path, precision="auto")
+    assert FaceModel.load(tmp_path, precision="fp32").precision == "fp32"
+    monkeypatch.setenv("AFFECTKIT_FACE_PRECISION", "fp32")
+    assert FaceModel.load(tmp_path).precision == "fp32"
+
+
+def test_int8_calibration_must_match_the_network():
+    from affectkit.recognize.face_int8 import int8_available, to_int8
+
+    if not int8_available():
+        pytest.skip("no x86 quantised kernels in this torch build")
+    net = FaceModel.load(precision="fp32").net
+    with pytest.raises(ValueError, match="does not match"):
+        to_int8(net, {"activation_post_process_0.min_val": torch.tensor(0.0)}, 44)
