@@ -75,10 +75,11 @@ def analyze_path(path: str | Path, transcript: str | Path | None = None, *, tran
                  asr: bool | None = None, language: str | None = None, fps: float = 5.0, window: float = 2.0,
                  text_model: Any = None, voice_head: Any = None, face_model: Any = None, cache: Any = None,
                  explain: bool = True, limits: Any = None, timer: Any = None,
-                 note: Callable[[str], None] | None = None, timings: bool = False) -> dict:
+                 note: Callable[[str], None] | None = None, timings: bool = False, landmarks: bool = False) -> dict:
     """The analysis record of one input, whatever it is: probed by content within ``limits``
     (``io.probe``), then read as a transcript, an audio recording or a video (faces too, when
-    the ``face`` extra is installed; without it the soundtrack alone). ``timer``: a
+    the ``face`` extra is installed; without it the soundtrack alone; ``landmarks``: facial
+    geometry too, from the ``landmarks`` extra). ``timer``: a
     ``core.timing.Timer`` that gets the seconds per stage (one is made when None);
     ``timings``: put them in the record as ``record["timings"]``. ``note``: told one line at a
     time how the input is read. AffectkitError (typed, naming the file) for unusable input."""
@@ -103,7 +104,8 @@ def analyze_path(path: str | Path, transcript: str | Path | None = None, *, tran
         doc = analyze_transcript(path, transcript_format, model=text_model, explain=explain, timer=timer,
                                  max_bytes=limits.transcript_bytes)
     elif info.kind == "video" and _face_reader(say):
-        doc = analyze_video(path, transcript, fps=fps, window=window, face_model=face_model, note=say, **media)
+        doc = analyze_video(path, transcript, fps=fps, window=window, face_model=face_model, note=say,
+                            landmarks=landmarks, **media)
     else:
         if not info.has_audio:
             raise AudioError(str(path), "a video without an audio track: reading its pictures needs the face "

@@ -248,14 +248,15 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
                   voice_head: VoiceEmotionHead | None = None, face_model=None,
                   progress: Callable[[int], None] | None = None,
                   note: Callable[[str], None] | None = None, cache: Any = None, explain: bool = True,
-                  limits: Limits | None = None, timer: Timer | None = None) -> dict:
+                  limits: Limits | None = None, timer: Timer | None = None, landmarks: bool = False) -> dict:
     """Analysis record for a video: faces found, followed and read per utterance (``face_emotion``),
     beside the voice and text readings. Utterances come from ``transcript``; else from the
     soundtrack (speech-to-text or voice activity, as ``analyze_audio``); else (no audio track, or
     no speech in it) from fixed ``window``-second windows. A video where no face is ever seen
     gives "no face" per utterance, not an error. VideoError for a file without a video stream.
     ``limits``: the duration and transcript limits (``io.probe.Limits``); ``timer``: seconds per
-    stage (``core.timing``)."""
+    stage (``core.timing``); ``landmarks``: facial geometry from MediaPipe's face mesh in each
+    utterance's face cues (the ``landmarks`` extra)."""
     from affectkit.io.audio import MAX_DURATION, load_audio
     from affectkit.io.video import probe_video
     from affectkit.perceive.face import face_timeline
@@ -269,7 +270,7 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
 
         raise VideoError(str(path), f"is {info.duration:.0f} s long; recordings over {limits.max_duration:g} s "
                                     f"are refused (raise --max-duration or AFFECTKIT_MAX_DURATION)")
-    tl = face_timeline(path, fps=fps, model=face_model, timer=timer)
+    tl = face_timeline(path, fps=fps, model=face_model, timer=timer, landmarks=landmarks)
     say(f"{len(tl.times)} frames sampled at {fps:g} fps, a face in {tl.frames_with_face}")
     x, sr, no_voice, found = None, 16000, None, None
     if info.has_audio:

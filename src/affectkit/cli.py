@@ -344,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "text-model pass per word)")
     analyze.add_argument("--fps", type=_positive, default=5.0, metavar="N",
                          help="video: frames sampled per second for the face (default 5)")
+    analyze.add_argument("--face-landmarks", action="store_true",
+                         help="video: also measure the main face's geometry per utterance (mouth opening, smile, "
+                              "brows, eyes, head pose) with MediaPipe's face mesh: the 'landmarks' extra")
     analyze.add_argument("--window", type=_positive, default=2.0, metavar="SECONDS",
                          help="video without a transcript or speech: fixed windows of this length (default 2)")
     common(analyze)

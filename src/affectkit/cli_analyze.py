@@ -310,7 +310,8 @@ def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> di
         doc = analyze_path(path, args.transcript, transcript_format=fmt, asr=False if args.no_asr else None,
                            language=args.language, fps=args.fps, window=args.window, voice_head=head,
                            cache=None if args.no_cache else FeatureCache(), explain=not args.no_explain,
-                           limits=limits, timer=Timer(bar), note=note, timings=args.timings)
+                           limits=limits, timer=Timer(bar), note=note, timings=args.timings,
+                           landmarks=args.face_landmarks)
     except (ModelError, DependencyError):
         raise
     except AffectkitError as exc:

@@ -7,6 +7,9 @@ the bundled CNN trained on FER2013 (``recognize.face_affect``). Per segment, the
 mean of the class probabilities of the segment's *main* face (the track with the largest summed
 box area inside the segment); ``face_seen`` is the fraction of the segment's sampled frames
 that show it. A segment without any face gets no reading: "no face", never a guess.
+With ``landmarks=True`` (the ``landmarks`` extra: MediaPipe's face mesh) each face crop also gets
+its geometry (``perceive.face_landmarks``: mouth opening, smile, brows, eyes, head pose), and a
+segment's ``cues["geometry"]`` holds the medians over the main face's frames.
 """
 from __future__ import annotations
 
@@ -41,6 +44,7 @@ class FaceTimeline:
     frame_size: tuple[int, int]
     duration: float
     model_name: str = "face.expression"
+    geometry: dict[tuple[int, int], dict[str, float] | None] | None = None  # with landmarks=True
 
     @property
     def frames_with_face(self) -> int:
@@ -48,20 +52,27 @@ class FaceTimeline:
 
 
 def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: int = DETECT_MAX_SIDE,
-                  progress: Callable[[int], None] | None = None, timer: Any = None) -> FaceTimeline:
+                  progress: Callable[[int], None] | None = None, timer: Any = None,
+                  landmarks: bool = False) -> FaceTimeline:
     """Decode, detect, classify and track the faces of a video (or one image). VideoError for
     an unusable file; a video where no face is ever seen gives a timeline with no tracks.
     ``timer``: a ``core.timing.Timer``; the time goes to ``decode.video`` (fetching frames),
-    ``face.detect`` (detection, crops, tracking) and ``face.recognize`` (the CNN)."""
+    ``face.detect`` (detection, crops, tracking) and ``face.recognize`` (the CNN); with
+    ``landmarks`` (DependencyError without the extra) to ``face.landmarks`` (the mesh on each crop
+    with a quarter of its side as margin)."""
     from affectkit.core.timing import Timer
     from affectkit.io.video import read_pictures
     from affectkit.recognize.face_affect import bundled_face_model
 
     timer = timer or Timer()
+    if landmarks:
+        from affectkit.perceive.face_landmarks import crop_geometry, require_landmarks
+
+        require_landmarks()
     if model is None:
         with timer.stage("load"):
             model = bundled_face_model()
-    times, boxes, crops, keys = [], [], [], []
+    times, boxes, crops, keys, wide = [], [], [], [], []
     size = (0, 0)
     with timer.stage("face.detect") as tick:
         frames = timer.timed("decode.video", read_pictures(path, fps, gray=True, max_side=max_side))
@@ -74,16 +85,22 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
             for i, b in enumerate(found):
                 crops.append(crop_face(frame.image, b))
                 keys.append((fi, i))
+                if landmarks:
+                    wide.append(crop_face(frame.image, b, margin=0.25))
             if progress:
                 progress(1)
             tick(1)
         tracks = track_faces(zip(times, boxes))
     with timer.stage("face.recognize", len(crops)):
         probs = model.predict_proba(crops) if crops else np.zeros((0, len(model.labels)))
+    geometry = None
+    if landmarks:
+        with timer.stage("face.landmarks", len(wide)):
+            geometry = {k: crop_geometry(c) for k, c in zip(keys, wide)}
     step = 1.0 / fps if fps else 0.0
     duration = (times[-1] + step) if times else 0.0
     return FaceTimeline(str(path), times, boxes, dict(zip(keys, probs)), tracks, tuple(model.labels), size, duration,
-                        model.name)
+                        model.name, geometry)
 
 
 def segment_reading(tl: FaceTimeline, start: float, end: float) -> tuple[dict[str, Any] | None, str | None]:
@@ -104,6 +121,10 @@ def segment_reading(tl: FaceTimeline, start: float, end: float) -> tuple[dict[st
             "faces_in_view": round(float(np.mean([len(tl.boxes[i]) for i in idx])), 2),
             "expression_change": round(float(np.mean(np.abs(np.diff([tl.probs[(fi, di)] for fi, _, di in pts],
                                                                       axis=0)).sum(1))) / 2, 3) if len(pts) > 1 else 0.0}
+    if tl.geometry is not None:
+        from affectkit.perceive.face_landmarks import summarise
+
+        cues["geometry"] = summarise([tl.geometry.get((fi, di)) for fi, _, di in pts])
     return {"label": label, "scores": scores, "cues": cues, "face_seen": round(len(pts) / len(idx), 3)}, None
 
 
