@@ -187,7 +187,8 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
     if not args.crop:
         _cascade_path()  # a missing OpenCV is a dependency error (exit 3), not a per-file one
     with _progress(len(args.inputs), args.progress, "predict face") as update:
-        results = face_records(args.inputs, crop=args.crop, model=model, progress=update)
+        results = face_records(args.inputs, crop=args.crop, model=model, progress=update,
+                               landmarks=args.landmarks)
     return _emit_records(results, args)
 
 
@@ -282,10 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "emotion_scores sum to 1 over anger disgust fear joy neutral sadness surprise (a CNN trained on\n"
                     "FER2013: 48x48 grayscale web faces; it reads an expression, not a felt emotion).\n"
                     'A bad file gives {"path", "error"} on its own line; the others still run; exit status 1.\n'
+                    '--landmarks adds "geometry" per face (MediaPipe face mesh; the landmarks extra): mouth_open,\n'
+                    "mouth_width, smile, brow_raise, eye_open as ratios to the outer-eye-corner distance, and yaw,\n"
+                    "pitch, roll in degrees; null where the mesh finds no face.\n"
                     "For videos: affectkit analyze VIDEO.",
         epilog=EPILOG)
     pface.add_argument("inputs", nargs="+", metavar="FILE", help="image files")
     pface.add_argument("--crop", action="store_true", help="each image is already a cropped face: no detection")
+    pface.add_argument("--landmarks", action="store_true",
+                       help="also measure each face's geometry with MediaPipe's face mesh (the landmarks extra)")
     common(pface)
     pface.set_defaults(func=cmd_predict_face)
 

@@ -142,3 +142,20 @@ def test_without_the_extra_the_error_says_how_to_install(monkeypatch):
     assert not landmarks_available()
     with pytest.raises(DependencyError, match=r"affectkit\[landmarks\].*--no-deps mediapipe==0.10.21"):
         fl.require_landmarks()
+
+
+@needs_mesh
+def test_predict_face_landmarks_adds_geometry(tmp_path, capsys):
+    import cv2
+
+    from affectkit.cli import main
+
+    canvas = tmp_path / "face.png"
+    cv2.imwrite(str(canvas), face_canvas(FACES / "fer_happy.png"))
+    crop = FACES / "fer_sad.png"
+    assert main(["predict", "face", "--landmarks", str(canvas)]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert len(rec["faces"]) == 1 and rec["faces"][0]["geometry"]["mouth_width"] > 0.6
+    assert main(["predict", "face", "--crop", "--landmarks", str(crop)]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert set(rec) == {"path", "emotion", "emotion_scores", "geometry"} and rec["geometry"]["mouth_width"] < 0.6

@@ -159,9 +159,10 @@ class FaceExpression:
         return pd.DataFrame(rows, index=feature_index(str(path), spans))
 
 
-def image_faces(image: np.ndarray, model=None) -> list[dict[str, Any]]:
+def image_faces(image: np.ndarray, model=None, landmarks: bool = False) -> list[dict[str, Any]]:
     """Every frontal face of one picture (BGR or gray): ``{"box": [x, y, w, h], "emotion",
-    "emotion_scores"}``, largest face first."""
+    "emotion_scores"}``, largest face first; with ``landmarks`` also ``"geometry"`` (the face
+    mesh's measures, ``perceive.face_landmarks``; null where the mesh finds no face)."""
     import cv2
 
     from affectkit.recognize.face_affect import bundled_face_model
@@ -172,7 +173,13 @@ def image_faces(image: np.ndarray, model=None) -> list[dict[str, Any]]:
     if not boxes:
         return []
     probs = model.predict_proba([crop_face(gray, b) for b in boxes])
-    return [{"box": list(b), **emotion_of(model.labels, p)} for b, p in zip(boxes, probs)]
+    out = [{"box": list(b), **emotion_of(model.labels, p)} for b, p in zip(boxes, probs)]
+    if landmarks:
+        from affectkit.perceive.face_landmarks import crop_geometry
+
+        for rec, b in zip(out, boxes):
+            rec["geometry"] = crop_geometry(crop_face(gray, b, margin=0.25))
+    return out
 
 
 def emotion_of(labels: Sequence[str], p: np.ndarray, digits: int = 4) -> dict[str, Any]:

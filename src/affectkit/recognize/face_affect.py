@@ -216,10 +216,11 @@ def face_model_name(model: FaceModel) -> str:
 
 
 def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel | None = None,
-                 progress=None, batch_size: int = 512) -> list[dict[str, Any]]:
+                 progress=None, batch_size: int = 512, landmarks: bool = False) -> list[dict[str, Any]]:
     """One record per image file, in order: ``{"path", "faces": [{"box", "emotion",
     "emotion_scores"}]}``; with ``crop`` the whole image is one face: ``{"path", "emotion",
-    "emotion_scores"}``. A bad file gives ``{"path", "error"}`` (never raises for one file)."""
+    "emotion_scores"}``. ``landmarks`` adds each face's ``"geometry"`` (the landmarks extra).
+    A bad file gives ``{"path", "error"}`` (never raises for one file)."""
     from affectkit.core.errors import InputError
     from affectkit.io.video import is_video, read_image
     from affectkit.perceive.face import emotion_of, image_faces
@@ -227,13 +228,19 @@ def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel |
     model = model or bundled_face_model()
     out: list[dict[str, Any]] = []
     pending: list[tuple[int, np.ndarray]] = []
+    if landmarks:
+        from affectkit.perceive.face_landmarks import crop_geometry, require_landmarks
+
+        require_landmarks()
 
     def flush() -> None:
         if not pending:
             return
         probs = model.predict_proba([img for _, img in pending])
-        for (i, _), p in zip(pending, probs):
+        for (i, img), p in zip(pending, probs):
             out[i] = {"path": out[i]["path"], **emotion_of(model.labels, p)}
+            if landmarks:
+                out[i]["geometry"] = crop_geometry(img)
         pending.clear()
 
     for path in paths:
@@ -249,7 +256,7 @@ def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel |
                 if len(pending) >= batch_size:
                     flush()
             else:
-                rec["faces"] = image_faces(img, model=model)
+                rec["faces"] = image_faces(img, model=model, landmarks=landmarks)
         except InputError as exc:
             rec["error"] = str(exc)
         if progress:
