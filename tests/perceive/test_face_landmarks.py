@@ -116,6 +116,12 @@ def test_timeline_and_analyze_report_the_geometry(tmp_path):
     geo = reading["cues"]["geometry"]
     assert geo["landmarks_found"] == 1.0 and geo["mouth_width"] > 0.6
     assert "geometry" not in segment_reading(face_timeline(video, fps=5), 0.0, 1.0)[0]["cues"]
+    from affectkit.core.data import Segment
+    from affectkit.perceive import EXTRACTORS
+
+    df = EXTRACTORS.get("face.geometry")(fps=5).extract(str(video), [Segment("", 0.0, 2.0), Segment("", 2.0, 4.0)])
+    assert list(df.index.names) == ["file", "start", "end"] and df.iloc[0]["mouth_width"] > 0.6
+    assert np.isnan(df.iloc[1]["mouth_width"]) and df.iloc[1]["landmarks_found"] == 0.0
     from affectkit.cli import main
 
     out = tmp_path / "smile.json"

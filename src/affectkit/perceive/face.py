@@ -187,3 +187,27 @@ def emotion_of(labels: Sequence[str], p: np.ndarray, digits: int = 4) -> dict[st
     scores = {l: float(v) for l, v in zip(labels, p)}
     top = max((l for l in labels if l in EMOTION), key=scores.get)
     return {"emotion": top, "emotion_scores": round_scores(scores, digits)}
+
+
+@EXTRACTORS.register("face.geometry")
+class FaceGeometry(FaceExpression):
+    """The main face's geometry per segment (``perceive.face_landmarks``: medians of
+    ``mouth_open``, ``mouth_width``, ``smile``, ``brow_raise``, ``eye_open``, ``yaw``, ``pitch``,
+    ``roll``, and ``landmarks_found``), indexed by (file, start, end). NaN where no face, or no
+    mesh, is seen. Needs the landmarks extra."""
+
+    name = "face.geometry"
+    version = "1"
+
+    def extract(self, path: str, segments: Sequence[Segment] | None = None, model=None) -> pd.DataFrame:
+        from affectkit.perceive.face_landmarks import MEASURES
+        from affectkit.perceive.voice import feature_index
+
+        tl = face_timeline(path, fps=self.fps, model=model, max_side=self.max_side, landmarks=True)
+        spans = [(s.start, s.end) for s in segments] if segments else [(0.0, tl.duration)]
+        rows = []
+        for a, b in spans:
+            reading, _ = segment_reading(tl, a, b)
+            geo = (reading or {}).get("cues", {}).get("geometry") or {}
+            rows.append({k: geo.get(k, np.nan) for k in MEASURES} | {"landmarks_found": geo.get("landmarks_found", 0.0)})
+        return pd.DataFrame(rows, index=feature_index(str(path), spans))
