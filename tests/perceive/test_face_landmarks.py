@@ -165,3 +165,20 @@ def test_predict_face_landmarks_adds_geometry(tmp_path, capsys):
     assert main(["predict", "face", "--crop", "--landmarks", str(crop)]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert set(rec) == {"path", "emotion", "emotion_scores", "geometry"} and rec["geometry"]["mouth_width"] < 0.6
+
+
+@needs_mesh
+def test_mesh_start_up_does_not_write_native_warnings_to_stderr():
+    """MediaPipe's C++ start-up warnings go to fd 2 directly; a fresh process must stay quiet, and a
+    Python-level message written after the mesh ran must still reach stderr."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cv2, numpy as np\n"
+            "from affectkit.perceive.face_landmarks import face_landmarks\n"
+            "assert face_landmarks(np.full((64, 64), 128, np.uint8)) is None\n"
+            f"assert face_landmarks(cv2.imread({str(FACES / 'fer_happy.png')!r})) is not None\n"
+            "print('after', file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip() == "after"

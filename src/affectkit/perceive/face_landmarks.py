@@ -21,8 +21,12 @@ with numpy 2; the tests check it).
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -57,20 +61,59 @@ def require_landmarks() -> None:
 _local = threading.local()  # a FaceMesh graph is not thread-safe: one per thread
 
 
+_mute_lock = threading.Lock()
+_mute = {"depth": 0, "saved": -1}  # fd 2 is process-wide: threads share one redirection
+
+
+@contextlib.contextmanager
+def _native_stderr_muted() -> Iterator[None]:
+    """Silence file descriptor 2 for a moment. MediaPipe's C++ core writes start-up warnings
+    ("Feedback manager requires a model with a single signature...") straight to it, past Python's
+    logging and any environment switch, and they would clutter every command's output. Used only
+    while a graph starts, and until it has seen its first face; Python exceptions still propagate.
+    Counted, so threads starting graphs at once restore the real stderr when the last is done."""
+    with _mute_lock:
+        if _mute["depth"] == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+                _mute["saved"] = saved
+            except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
+                _mute["saved"] = -1
+        _mute["depth"] += 1
+    try:
+        yield
+    finally:
+        with _mute_lock:
+            _mute["depth"] -= 1
+            if _mute["depth"] == 0 and _mute["saved"] >= 0:
+                os.dup2(_mute["saved"], 2)
+                os.close(_mute["saved"])
+                _mute["saved"] = -1
+
+
 def _mesh():
     mesh = getattr(_local, "mesh", None)
     if mesh is None:
         try:
             import mediapipe as mp
 
-            mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1,
-                                                   refine_landmarks=False, min_detection_confidence=0.5)
+            with _native_stderr_muted():
+                mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1,
+                                                       refine_landmarks=False, min_detection_confidence=0.5)
+                # the graph opens its models on worker threads, which log as they go: one blank frame
+                # waits for them, so their warnings fall inside the mute
+                mesh.process(np.zeros((MESH_SIZE, MESH_SIZE, 3), np.uint8))
         except ImportError as exc:
             raise DependencyError(f"facial landmarks need MediaPipe's face mesh: {INSTALL} ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - e.g. protobuf>=5, which mediapipe 0.10.21 cannot use
             raise DependencyError(f"MediaPipe's face mesh failed to start ({type(exc).__name__}: {exc}); "
                                   f"it needs protobuf<5: {INSTALL}") from None
         _local.mesh = mesh
+        _local.quiet = False
     return mesh
 
 
@@ -89,7 +132,13 @@ def face_landmarks(crop: np.ndarray) -> np.ndarray | None:
         c, cv2.COLOR_BGR2RGB if c.shape[2] == 3 else cv2.COLOR_BGRA2RGB)
     interp = cv2.INTER_AREA if min(rgb.shape[:2]) > MESH_SIZE else cv2.INTER_CUBIC
     rgb = np.ascontiguousarray(cv2.resize(rgb, (MESH_SIZE, MESH_SIZE), interpolation=interp))
-    res = _mesh().process(rgb)
+    mesh = _mesh()
+    if _local.quiet:
+        res = mesh.process(rgb)
+    else:  # the landmark stages log once more at the first face they see
+        with _native_stderr_muted():
+            res = mesh.process(rgb)
+        _local.quiet = bool(res.multi_face_landmarks)
     if not res.multi_face_landmarks:
         return None
     pts = res.multi_face_landmarks[0].landmark
