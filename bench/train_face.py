@@ -143,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--debug", action="store_true", help="20 crops per class, 1 epoch, tiny net: end to end in seconds")
     ap.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--results", default=None, metavar="FILE",
+                    help="where the training record goes (default: bench/results/face_train.json, the shipped "
+                         "model's; give another file for a seed study)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     ap.add_argument("--int8-only", metavar="FOLDER",
                     help="no training: (re)calibrate int8 inference of the trained FOLDER and update its card")
@@ -228,9 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         torch=torch.__version__, minutes=minutes, threads=torch.get_num_threads())
     (out / "MODEL_CARD.md").write_text(card)
     if not args.debug:
-        res = ROOT / "bench" / "results"
-        res.mkdir(parents=True, exist_ok=True)
-        (res / "face_train.json").write_text(json.dumps(
+        record = Path(args.results) if args.results else ROOT / "bench" / "results" / "face_train.json"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(
             {"command": "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:])),
              "seed": recipe.seed, "recipe": recipe.to_dict(), "epochs_run": epochs_run, "best_epoch": best["epoch"],
              "minutes": round(minutes, 1), "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
