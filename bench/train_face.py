@@ -36,7 +36,7 @@ from affectkit.recognize.face_affect import INT8_FILE, WEIGHTS_DIR, FaceModel  #
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
 from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
 
-MODEL_VERSION = "3"  # 3: 90 epochs (2026-11-28); 2: 24 epochs (2026-11-23); 1: 11 epochs
+MODEL_VERSION = "4"  # 4: + degradation augmentation (blur, noise, JPEG, low resolution, exposure); 3: 90 epochs (2026-11-28); 2: 24 epochs (2026-11-23); 1: 11 epochs
 
 CARD = """# Facial-expression CNN (face.expression) {name}
 
@@ -48,7 +48,7 @@ Emotion from a face crop, for `affectkit predict face` and the face path of `ana
 | labels | {labels} (FER2013 angry -> anger, happy -> joy, sad -> sadness; the rest keep their names) |
 | input | a face crop, converted to grayscale, resized to 48x48, centre 44x44 crop, each image standardised to zero mean and unit variance (brightness and contrast removed) |
 | network | VGG-style CNN trained from scratch: widths {widths}, convolutions per stage {depths}, 3x3 conv + BatchNorm + ReLU, 2x2 max-pool between stages, global average pooling, dropout {dropout}, linear; {params:,} parameters, {macs:.1f} M multiply-adds per view |
-| training | seed {seed}; {epochs_run} of {epochs} epochs (best: epoch {best_epoch}); SGD Nesterov momentum 0.9, one-cycle LR peak {max_lr}, weight decay {wd}, batch {bs}, label smoothing {ls}; augmentation per batch in torch: rotation +/-{rot} deg, scale {scale}, shift +/-{shift}, mirror, gamma, random erasing (p={erase}) |
+| training | seed {seed}; {epochs_run} of {epochs} epochs (best: epoch {best_epoch}); SGD Nesterov momentum 0.9, one-cycle LR peak {max_lr}, weight decay {wd}, batch {bs}, label smoothing {ls}; augmentation per batch in torch: rotation +/-{rot} deg, scale {scale}, shift +/-{shift}, mirror, gamma; then video's degradations, each on a share of the images: a smaller face {lowres_side} px (p={lowres_p}), Gaussian blur sigma {blur_sigma} (p={blur_p}), JPEG quality {jpeg_quality} (p={jpeg_p}), over-exposure (p={exposure_p}), noise sigma {noise_sigma} grey levels (p={noise_p}); random erasing (p={erase}) |
 | test-time | centre crop + its mirror image, logits averaged (`tta: flip`) |
 | files | config.json, weights.safetensors (fp16, no pickle), int8_calibration.safetensors, {size_kb:.0f} KB in all |
 
@@ -223,6 +223,9 @@ def main(argv: list[str] | None = None) -> int:
         seed=recipe.seed, epochs_run=epochs_run, epochs=recipe.epochs, best_epoch=best["epoch"], max_lr=recipe.max_lr,
         wd=recipe.weight_decay, bs=recipe.batch_size, ls=recipe.label_smoothing, rot=recipe.rotate_deg,
         scale=list(recipe.scale), shift=recipe.shift, erase=recipe.erase_p, size_kb=size / 1024,
+        lowres_side=list(recipe.lowres_side), lowres_p=recipe.lowres_p, blur_sigma=list(recipe.blur_sigma),
+        blur_p=recipe.blur_p, jpeg_quality=list(recipe.jpeg_quality), jpeg_p=recipe.jpeg_p,
+        exposure_p=recipe.exposure_p, noise_sigma=list(recipe.noise_sigma), noise_p=recipe.noise_p,
         score_rows="\n".join(f"| {names[t]} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} |" for t, r in test.items()),
         per_class=", ".join(f"{k} {v:.2f}" for k, v in test["flip"]["per_class_f1"].items()),
         val_acc=val["accuracy"], int8_section=int8_section, cmd_args=(" --debug --out " + str(out)) if args.debug else

@@ -1,8 +1,10 @@
 """Training loop for the facial-expression CNN (FER2013 recipe; CPU first).
 
 The whole split sits in memory as one uint8 tensor; augmentation runs in torch on each batch
-(one affine warp per image: rotation, scale, shift, mirror; then gamma and a random erased patch),
-so the data pipeline costs little next to the network.
+(one affine warp per image: rotation, scale, shift, mirror; then gamma; then, each with its own
+probability, the ways video differs from FER2013's photos: a smaller face (down- and up-sampled),
+blur, JPEG compression, over-exposure, sensor noise; then a random erased patch), so the data
+pipeline costs little next to the network.
 """
 from __future__ import annotations
 
@@ -36,6 +38,16 @@ class FaceRecipe:
     gamma: float = 0.3  # log-uniform gamma in [exp(-g), exp(g)]
     erase_p: float = 0.5
     erase_size: tuple[float, float] = (0.1, 0.35)  # side, fraction of the crop
+    # degradations (version 4): each applied to a random share of the images of every batch
+    lowres_p: float = 0.15
+    lowres_side: tuple[int, int] = (14, 32)  # pixels across the face before upsampling
+    blur_p: float = 0.2
+    blur_sigma: tuple[float, float] = (0.3, 1.8)
+    jpeg_p: float = 0.15
+    jpeg_quality: tuple[int, int] = (10, 60)
+    exposure_p: float = 0.1  # x gain in [1, 1.8] + offset in [0, 40], clipped: blown highlights
+    noise_p: float = 0.2
+    noise_sigma: tuple[float, float] = (2.0, 20.0)  # grey levels
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -59,6 +71,7 @@ def augment(x: torch.Tensor, r: FaceRecipe, gen: torch.Generator) -> torch.Tenso
     out = F.grid_sample(xf, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
     g = torch.exp((torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1) * r.gamma)
     out = 255.0 * (out.clamp(0, 255) / 255.0) ** g
+    out = degrade(out, r, gen)
     out = normalise(out)
     if r.erase_p > 0:
         side = (torch.empty(n).uniform_(*r.erase_size, generator=gen) * r.crop).long().clamp_min(1)
@@ -70,6 +83,57 @@ def augment(x: torch.Tensor, r: FaceRecipe, gen: torch.Generator) -> torch.Tenso
         m = (my[:, :, None] & mx[:, None, :]) & (torch.rand(n, generator=gen) < r.erase_p)[:, None, None]
         out = out.masked_fill(m[:, None], 0.0)
     return out
+
+
+def _pick(n: int, p: float, gen: torch.Generator) -> torch.Tensor:
+    """Indices of a random share ``p`` of ``n`` images."""
+    return torch.nonzero(torch.rand(n, generator=gen) < p).flatten() if p > 0 else torch.empty(0, dtype=torch.long)
+
+
+def _uniform(k: int, lo: float, hi: float, gen: torch.Generator) -> torch.Tensor:
+    return torch.empty(k).uniform_(lo, hi, generator=gen)
+
+
+def degrade(x: torch.Tensor, r: FaceRecipe, gen: torch.Generator) -> torch.Tensor:
+    """Pixel-space float [N, 1, H, W] in 0..255 -> the same with video's degradations on random
+    images: a smaller face, blur, JPEG, over-exposure, noise (in that order, as a camera and a
+    codec would). Deterministic given ``gen``."""
+    n, _, h, w = x.shape
+    x = x.clone()
+    i = _pick(n, r.lowres_p, gen)
+    if len(i):  # one size per batch keeps it one interpolate call
+        side = int(torch.randint(r.lowres_side[0], r.lowres_side[1] + 1, (1,), generator=gen))
+        small = F.interpolate(x[i], size=(side, side), mode="area")
+        x[i] = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    i = _pick(n, r.blur_p, gen)
+    if len(i):
+        sig = _uniform(len(i), *r.blur_sigma, gen)
+        rad = 4
+        t = torch.arange(-rad, rad + 1, dtype=torch.float32)
+        k = torch.exp(-(t[None] ** 2) / (2 * sig[:, None] ** 2))
+        k = (k / k.sum(1, keepdim=True))[:, None, None, :]  # [m, 1, 1, 9], one kernel per image
+        xb = x[i].transpose(0, 1)  # [1, m, H, W]: images as channels for a grouped convolution
+        xb = F.conv2d(F.pad(xb, (rad, rad, 0, 0), mode="reflect"), k, groups=len(i))
+        xb = F.conv2d(F.pad(xb, (0, 0, rad, rad), mode="reflect"), k.transpose(-1, -2), groups=len(i))
+        x[i] = xb.transpose(0, 1)
+    i = _pick(n, r.jpeg_p, gen)
+    if len(i):
+        import cv2
+
+        qual = torch.randint(r.jpeg_quality[0], r.jpeg_quality[1] + 1, (len(i),), generator=gen)
+        imgs = x[i, 0].round().clamp(0, 255).to(torch.uint8).numpy()
+        dec = [cv2.imdecode(cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, int(q)])[1], cv2.IMREAD_GRAYSCALE)
+               for im, q in zip(imgs, qual)]
+        x[i, 0] = torch.from_numpy(np.stack(dec)).float()
+    i = _pick(n, r.exposure_p, gen)
+    if len(i):
+        gain = _uniform(len(i), 1.0, 1.8, gen)[:, None, None, None]
+        x[i] = (x[i] * gain + _uniform(len(i), 0.0, 40.0, gen)[:, None, None, None]).clamp(0, 255)
+    i = _pick(n, r.noise_p, gen)
+    if len(i):
+        sig = _uniform(len(i), *r.noise_sigma, gen)[:, None, None, None]
+        x[i] = (x[i] + torch.randn(x[i].shape, generator=gen) * sig).clamp(0, 255)
+    return x
 
 
 def eval_views(x: torch.Tensor, crop: int, tta: str = "flip") -> list[torch.Tensor]:
