@@ -30,3 +30,52 @@ def test_debug_refuses_to_replace_the_bundled_model():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_face.py"), "--debug"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+def _faces(n=16):
+    from conftest import FACES
+    import cv2
+
+    imgs = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(FACES.glob("fer_*.png"))]
+    return np.stack([imgs[i % len(imgs)] for i in range(n)])
+
+
+def test_degradations_are_off_at_zero_probability_and_deterministic_with_a_seed():
+    import torch
+
+    from affectkit.recognize.face_train import FaceRecipe, degrade
+
+    x = torch.as_tensor(_faces())[:, None].float()
+    none = FaceRecipe(lowres_p=0, blur_p=0, jpeg_p=0, exposure_p=0, noise_p=0)
+    assert torch.equal(degrade(x, none, torch.Generator().manual_seed(0)), x)
+    r = FaceRecipe()
+    a = degrade(x, r, torch.Generator().manual_seed(3))
+    b = degrade(x, r, torch.Generator().manual_seed(3))
+    assert torch.equal(a, b) and a.shape == x.shape
+    assert float(a.min()) >= 0 and float(a.max()) <= 255
+    assert torch.equal(x, torch.as_tensor(_faces())[:, None].float())
+
+
+def test_each_degradation_changes_the_picture_the_way_it_should():
+    import torch
+
+    from affectkit.recognize.face_train import FaceRecipe, degrade
+
+    x = torch.as_tensor(_faces())[:, None].float()
+    off = dict(lowres_p=0, blur_p=0, jpeg_p=0, exposure_p=0, noise_p=0)
+
+    def only(**kw):
+        return degrade(x, FaceRecipe(**{**off, **kw}), torch.Generator().manual_seed(0))
+
+    def sharpness(t):  # mean absolute horizontal gradient
+        return float((t[..., 1:] - t[..., :-1]).abs().mean())
+
+    assert sharpness(only(blur_p=1, blur_sigma=(1.5, 1.5))) < 0.6 * sharpness(x)
+    assert sharpness(only(lowres_p=1, lowres_side=(16, 16))) < 0.8 * sharpness(x)
+    assert abs(float(only(blur_p=1).mean()) - float(x.mean())) < 1.0      # blur keeps the brightness
+    noisy = only(noise_p=1, noise_sigma=(10, 10))
+    assert 6 < float((noisy - x).std()) < 11
+    bright = only(exposure_p=1)
+    assert float(bright.mean()) >= float(x.mean()) and float((bright == 255).float().mean()) > float((x == 255).float().mean())
+    jp = only(jpeg_p=1, jpeg_quality=(10, 10))
+    assert 1.0 < float((jp - x).abs().mean()) < 20.0                      # visible artefacts, same face
