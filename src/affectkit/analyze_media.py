@@ -257,7 +257,7 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
     ``limits``: the duration and transcript limits (``io.probe.Limits``); ``timer``: seconds per
     stage (``core.timing``); ``landmarks``: facial geometry from MediaPipe's face mesh in each
     utterance's face cues (the ``landmarks`` extra)."""
-    from affectkit.io.audio import MAX_DURATION, load_audio
+    from affectkit.io.audio import MAX_DURATION, decode_audio
     from affectkit.io.video import probe_video
     from affectkit.perceive.face import face_timeline
 
@@ -272,13 +272,19 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
                                     f"are refused (raise --max-duration or AFFECTKIT_MAX_DURATION)")
     tl = face_timeline(path, fps=fps, model=face_model, timer=timer, landmarks=landmarks)
     say(f"{len(tl.times)} frames sampled at {fps:g} fps, a face in {tl.frames_with_face}")
+    damaged = [tl.damage] if tl.damage else []
     x, sr, no_voice, found = None, 16000, None, None
     if info.has_audio:
         try:
             with timer.stage("decode.audio"):
-                x, sr = load_audio(path, max_duration=limits.max_duration if limits else MAX_DURATION)
+                audio = decode_audio(path, max_duration=limits.max_duration if limits else MAX_DURATION)
         except AudioError as exc:
             no_voice = exc.reason
+        else:
+            x, sr = audio.samples, audio.sr
+            damaged += [audio.damage] if audio.damage else []
+    for line in damaged:
+        say(f"warning: {line}")
     else:
         no_voice = "the video has no audio track"
     duration = len(x) / sr if x is not None else max(info.duration or 0.0, tl.duration)
@@ -305,9 +311,11 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
             found = Utterances(segments, "windows", {"method": "windows", "window": window, "no_voice": no_voice},
                                f"{len(segments)} fixed {window:g} s windows ({no_voice})")
     say(found.note)
-    return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
-                              face=tl, no_voice=no_voice, duration=duration, cache=cache, explain=explain,
-                              timer=timer)
+    doc = analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
+                             face=tl, no_voice=no_voice, duration=duration, cache=cache, explain=explain,
+                             timer=timer)
+    doc["errors"].extend(damaged)
+    return doc
 
 
 def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
@@ -322,11 +330,14 @@ def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr
     second run over the same content reads speech-to-text and features back. ``explain``:
     see ``analyze_utterances``. ``limits``: the duration and transcript limits; ``timer``:
     seconds per stage; ``note``: told how the utterances were found (one line)."""
-    from affectkit.io.audio import MAX_DURATION, load_audio
+    from affectkit.io.audio import MAX_DURATION, decode_audio
 
     timer = timer or Timer()
     with timer.stage("decode.audio"):
-        x, sr = load_audio(path, max_duration=limits.max_duration if limits else MAX_DURATION)
+        audio = decode_audio(path, max_duration=limits.max_duration if limits else MAX_DURATION)
+    x, sr = audio.samples, audio.sr
+    if audio.damage and note is not None:
+        note(f"warning: {audio.damage}")
     found = find_utterances(path, x, sr, transcript=transcript, transcript_format=transcript_format,
                             asr=asr, language=language, cache=cache, limits=limits, timer=timer)
     if note is not None:
@@ -334,5 +345,7 @@ def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr
         if found.method == "asr" and found.detail.get("language") != "en":
             note(f"note: the text model reads English; the text readings of {found.detail.get('language')} "
                  f"speech are unreliable")
-    return analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
-                              cache=cache, explain=explain, timer=timer)
+    doc = analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
+                             cache=cache, explain=explain, timer=timer)
+    doc["errors"].extend([audio.damage] if audio.damage else [])
+    return doc

@@ -302,7 +302,7 @@ def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> di
     from affectkit.store.cache import FeatureCache
 
     def note(msg: str) -> None:
-        if not args.quiet:
+        if not args.quiet or msg.startswith("warning:"):  # a partly read input is said even with -q
             bar.write(f"affectkit: {path}: {msg}")
 
     fmt = None if args.transcript_format == "auto" else args.transcript_format

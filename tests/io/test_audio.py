@@ -1,4 +1,7 @@
-"""Audio decoding on real files: espeak-ng speech converted by ffmpeg, and EmoDB read in place."""
+"""Audio decoding (in-process, PyAV) on real files: espeak-ng speech converted by the ffmpeg command
+(test fixtures only), and EmoDB read in place."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -116,7 +119,7 @@ def test_probe_errors_too(bad_files):
             probe_audio(bad_files[case][0])
 
 
-def test_missing_ffmpeg_says_how_to_install(utterance, monkeypatch):
-    monkeypatch.setattr(audio.shutil, "which", lambda name: None)
-    with pytest.raises(DependencyError, match="apt-get install ffmpeg"):
+def test_missing_pyav_names_the_extra_to_install(utterance, monkeypatch):
+    monkeypatch.setitem(sys.modules, "av", None)  # import av -> ImportError, as without the extra
+    with pytest.raises(DependencyError, match=r"PyAV: pip install 'affectkit\[voice\]'"):
         load_audio(utterance)

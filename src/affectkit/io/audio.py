@@ -1,23 +1,23 @@
 """Audio in: probe and decode any audio file, or the audio track of a video, to mono float32.
 
-Decoding goes through the ``ffmpeg`` / ``ffprobe`` binaries (subprocess, no shell), so every
-container and codec ffmpeg knows works (wav, flac, mp3, ogg, m4a, mp4, mkv, webm...), and
-stereo or 48 kHz input is downmixed and resampled by ffmpeg. Every problem raises
-``AudioError`` naming the file: missing, empty, corrupt, no audio stream, too short, too
-long, or silent.
+Decoding runs in-process with PyAV (FFmpeg's libraries, bundled in its wheels; no ``ffmpeg``
+binary), so every container and codec FFmpeg knows works (wav, flac, mp3, ogg, m4a, mp4, mkv,
+webm...), and stereo or 48 kHz input is downmixed and resampled by FFmpeg's resampler, as the
+``ffmpeg`` command would. Every problem raises ``AudioError`` naming the file: missing, empty,
+corrupt, no audio stream, too short, too long, or silent. A file that decodes only in part (cut
+short, or with damaged packets that are skipped) is read as far as it goes, and
+``DecodedAudio.damage`` says how much was read; under half of what it announces is an error.
 """
 from __future__ import annotations
 
-import json
 import math
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from affectkit.core.errors import AudioError, DependencyError
+from affectkit.core.errors import AudioError
+from affectkit.io.media import Damage, decoded_frames, open_container, picture_streams, require_av, stream_duration
 
 SAMPLE_RATE = 16000
 MIN_DURATION = 0.25          # seconds: shorter clips carry too little voice to analyse
@@ -27,7 +27,7 @@ SILENCE_DB = -70.0           # peak level (dBFS) at or below which a file counts
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What ffprobe says about a file's first audio stream."""
+    """What the container says about a file's first audio stream."""
 
     path: str
     duration: float | None     # seconds; None when the container does not say
@@ -37,12 +37,19 @@ class AudioInfo:
     has_video: bool
 
 
-def _tool(name: str) -> str:
-    exe = shutil.which(name)
-    if exe is None:
-        raise DependencyError(f"{name} is not installed; audio decoding needs it "
-                              f"(Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)")
-    return exe
+@dataclass(frozen=True)
+class DecodedAudio:
+    """Decoded samples (mono float32 in [-1, 1] at ``sr``), what the file announces, and
+    ``damage``: one line saying how much of a partly decodable file was read (None: all of it)."""
+
+    samples: np.ndarray
+    sr: int
+    announced: float | None
+    damage: str | None = None
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sr
 
 
 def _check_file(path: str | Path) -> Path:
@@ -56,73 +63,55 @@ def _check_file(path: str | Path) -> Path:
     return p
 
 
-def _last_line(stderr: bytes, path: str) -> str:
-    """ffmpeg's last message, without the file name it repeats (our error already names it)."""
-    lines = [l.strip() for l in stderr.decode("utf-8", "replace").splitlines() if l.strip()]
-    line = lines[-1] if lines else "no details"
-    return line[len(path) + 2:] if line.startswith(path + ": ") else line
-
-
-def _float(value: object) -> float | None:
+def _open_audio(path: str | Path):
+    """(container, its first audio stream, AudioInfo), or AudioError."""
+    p = _check_file(path)
+    name = str(path)
+    container = open_container(str(p), lambda msg: AudioError(name, msg))
     try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) and x >= 0 else None
+        video = picture_streams(container)
+        if not container.streams.audio:
+            what = "a video without an audio track" if video else "no audio stream"
+            raise AudioError(name, f"has no audio stream ({what})")
+        a = container.streams.audio[0]
+        ctx = a.codec_context
+        info = AudioInfo(path=name, duration=stream_duration(a, container), sample_rate=int(ctx.sample_rate or 0),
+                         channels=int(ctx.channels or 0), codec=str(ctx.name or ""), has_video=bool(video))
+    except BaseException:
+        container.close()
+        raise
+    return container, a, info
 
 
 def probe_audio(path: str | Path) -> AudioInfo:
-    """Duration, sample rate and channels of the first audio stream (ffprobe), or AudioError."""
-    p = _check_file(path)
-    name = str(path)
-    cmd = [_tool("ffprobe"), "-v", "error", "-show_streams", "-show_format", "-of", "json", str(p)]
-    res = subprocess.run(cmd, capture_output=True, timeout=120)
-    if res.returncode != 0:
-        raise AudioError(name, f"cannot be read as audio or video: corrupt or unsupported "
-                               f"(ffprobe: {_last_line(res.stderr, str(p))})")
-    try:
-        meta = json.loads(res.stdout or b"{}")
-    except json.JSONDecodeError:
-        raise AudioError(name, "ffprobe returned unreadable metadata") from None
-    streams = meta.get("streams", [])
-    audio = [s for s in streams if s.get("codec_type") == "audio"]
-    video = [s for s in streams if s.get("codec_type") == "video"
-             and not s.get("disposition", {}).get("attached_pic")]
-    if not audio:
-        what = "a video without an audio track" if video else "no audio stream"
-        raise AudioError(name, f"has no audio stream ({what})")
-    a = audio[0]
-    duration = _float(a.get("duration")) or _float(meta.get("format", {}).get("duration"))
-    return AudioInfo(path=name, duration=duration, sample_rate=int(a.get("sample_rate") or 0),
-                     channels=int(a.get("channels") or 0), codec=str(a.get("codec_name", "")),
-                     has_video=bool(video))
+    """Duration, sample rate and channels of the first audio stream, or AudioError."""
+    container, _, info = _open_audio(path)
+    container.close()
+    return info
 
 
-def load_audio(path: str | Path, sr: int = SAMPLE_RATE, *, min_duration: float = MIN_DURATION,
-               max_duration: float = MAX_DURATION,
-               silence_db: float = SILENCE_DB) -> tuple[np.ndarray, int]:
-    """Decode ``path`` to (mono float32 samples in [-1, 1], ``sr``).
-
-    Raises AudioError for a missing, empty, corrupt or silent file, one with no audio
-    stream, one shorter than ``min_duration`` or longer than ``max_duration`` seconds.
-    """
+def decode_audio(path: str | Path, sr: int = SAMPLE_RATE, *, min_duration: float = MIN_DURATION,
+                 max_duration: float = MAX_DURATION, silence_db: float = SILENCE_DB) -> DecodedAudio:
+    """Decode the first audio stream of ``path`` to mono float32 at ``sr`` (see the module's
+    docstring). AudioError for a missing, empty, corrupt or silent file, one with no audio stream,
+    one shorter than ``min_duration`` or longer than ``max_duration`` seconds, or one of which
+    under half of what it announces decodes."""
     if sr <= 0:
         raise ValueError(f"sample rate must be positive, got {sr}")
     name = str(path)
-    info = probe_audio(path)
-    if info.duration is not None and info.duration > max_duration:
-        raise AudioError(name, f"is {_fmt_dur(info.duration)} long; files over "
-                               f"{_fmt_dur(max_duration)} are refused (raise max_duration, or split it)")
-    cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-i", str(path),
-           "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(sr),
-           # decode at most a little past the cap, even when the container lied about its length
-           "-t", f"{max_duration + 1.0:.3f}", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
-    res = subprocess.run(cmd, capture_output=True)
-    if res.returncode != 0:
-        raise AudioError(name, f"cannot be decoded: corrupt or unsupported (ffmpeg: {_last_line(res.stderr, str(path))})")
-    x = np.frombuffer(res.stdout, dtype="<f4").astype(np.float32)
+    container, stream, info = _open_audio(path)
+    damage = Damage("audio", info.duration)
+    try:
+        if info.duration is not None and info.duration > max_duration:
+            raise AudioError(name, f"is {_fmt_dur(info.duration)} long; files over "
+                                   f"{_fmt_dur(max_duration)} are refused (raise max_duration, or split it)")
+        x = _resampled(container, stream, damage, sr, max_samples=int((max_duration + 1.0) * sr))
+    finally:
+        container.close()
     n = len(x)
     if n == 0:
+        if damage.bad_packets or damage.demux_error:
+            raise AudioError(name, f"cannot be decoded: corrupt ({damage.problem(0.0)})")
         raise AudioError(name, "the audio stream is empty (decoded no samples)")
     got = n / sr
     if got > max_duration:
@@ -140,7 +129,47 @@ def load_audio(path: str | Path, sr: int = SAMPLE_RATE, *, min_duration: float =
     if peak_db <= silence_db:
         level = "digital silence" if peak == 0 else f"peak {peak_db:.0f} dBFS"
         raise AudioError(name, f"is silent ({level}); nothing to analyse")
-    return x, sr
+    return DecodedAudio(x, sr, info.duration, damage.problem(got))
+
+
+def load_audio(path: str | Path, sr: int = SAMPLE_RATE, *, min_duration: float = MIN_DURATION,
+               max_duration: float = MAX_DURATION,
+               silence_db: float = SILENCE_DB) -> tuple[np.ndarray, int]:
+    """Decode ``path`` to (mono float32 samples in [-1, 1], ``sr``): ``decode_audio`` without
+    the damage report (use that where a partly read file must be said so)."""
+    d = decode_audio(path, sr, min_duration=min_duration, max_duration=max_duration, silence_db=silence_db)
+    return d.samples, d.sr
+
+
+def _resampled(container, stream, damage: Damage, sr: int, max_samples: int) -> np.ndarray:
+    """The stream's frames through FFmpeg's resampler (mono float32 at ``sr``), at most about
+    ``max_samples`` (a container may lie about its length). A stream whose format changes half-way
+    (damage, or a concatenated file) gets a fresh resampler from there on."""
+    av = require_av()
+    chunks: list[np.ndarray] = []
+    n = 0
+    resampler, fmt = None, None
+
+    def take(frames) -> None:
+        nonlocal n
+        for out in frames:
+            a = out.to_ndarray().reshape(-1)
+            chunks.append(a)
+            n += len(a)
+
+    for frame in decoded_frames(container, stream, damage):
+        damage.saw(frame.time)
+        key = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if key != fmt:
+            if resampler is not None:
+                take(resampler.resample(None))
+            resampler, fmt = av.AudioResampler(format="flt", layout="mono", rate=sr), key
+        take(resampler.resample(frame))
+        if n > max_samples:
+            break
+    if resampler is not None:
+        take(resampler.resample(None))
+    return np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
 
 
 def _fmt_dur(seconds: float) -> str:

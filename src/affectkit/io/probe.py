@@ -1,7 +1,8 @@
 """What an input file is, by its content, and whether it is within the limits, before decoding.
 
 ``probe_input`` looks at a file's first bytes (the signatures of audio and video containers,
-or text), then asks ``ffprobe`` about a recording's streams and duration. The content
+or text), then reads a recording's streams and duration in-process with PyAV (FFmpeg's libraries,
+bundled in its wheels: no ``ffprobe`` binary). The content
 decides, not the name: a WAV named ``.mp4`` is read as the WAV it is; a transcript named
 ``.mp4`` (text) is refused with a message saying so; a WAV named ``.txt`` is read as audio.
 
@@ -12,10 +13,8 @@ limit is refused before any decoding, with an error naming the option that raise
 """
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +78,7 @@ class Limits:
 @dataclass(frozen=True)
 class InputProbe:
     """One input as probed: ``kind`` is ``transcript``, ``audio`` (a recording without
-    pictures) or ``video``; ``container`` is ffprobe's format name (None for transcripts)."""
+    pictures) or ``video``; ``container`` is FFmpeg's format name (None for transcripts)."""
 
     path: str
     kind: str
@@ -183,12 +182,12 @@ def probe_input(path: str | Path, limits: Limits | None = None) -> InputProbe:
     if size > limits.file_bytes:
         raise AudioError(name, f"is {_mb(size)}; files over {_limit(limits.max_file_mb)} MB are refused "
                                f"(raise {OPTION['max_file_mb']} or {ENV['max_file_mb']})")
-    return _ffprobe(name, size, limits)
+    return _probe_streams(name, size, limits)
 
 
 def _check_wav_length(name: str, head: bytes, size: int) -> None:
-    """A WAV whose data chunk announces more bytes than the file holds was cut short (ffprobe
-    and ffmpeg read what is there without a word; the rest of the recording is lost)."""
+    """A WAV whose data chunk announces more bytes than the file holds was cut short (FFmpeg
+    reads what is there without a word; the rest of the recording is lost)."""
     import struct
 
     pos = 12
@@ -205,38 +204,29 @@ def _check_wav_length(name: str, head: bytes, size: int) -> None:
         pos += 8 + length + (length & 1)
 
 
-def _ffprobe(name: str, size: int, limits: Limits) -> InputProbe:
-    from affectkit.io.audio import _float, _last_line, _tool
+def _probe_streams(name: str, size: int, limits: Limits) -> InputProbe:
+    """The streams and duration of a recording, read in-process by PyAV (FFmpeg's libraries)."""
+    from affectkit.io.media import open_container, picture_streams, stream_duration
 
-    cmd = [_tool("ffprobe"), "-v", "error", "-show_streams", "-show_format", "-of", "json", name]
+    container = open_container(name, lambda msg: AudioError(name, msg))
     try:
-        res = subprocess.run(cmd, capture_output=True, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise AudioError(name, "ffprobe took over 2 minutes to read it: corrupt or unsupported") from None
-    if res.returncode != 0:
-        raise AudioError(name, f"cannot be read as audio or video: corrupt or unsupported "
-                               f"(ffprobe: {_last_line(res.stderr, name)})")
-    try:
-        meta = json.loads(res.stdout or b"{}")
-    except json.JSONDecodeError:
-        raise AudioError(name, "ffprobe returned unreadable metadata") from None
-    streams = meta.get("streams", [])
-    fmt = meta.get("format", {})
-    audio = [s for s in streams if s.get("codec_type") == "audio"]
-    video = [s for s in streams if s.get("codec_type") == "video"
-             and not s.get("disposition", {}).get("attached_pic")]
-    container = str(fmt.get("format_name") or "") or None
-    if not audio and not video:
-        kinds = sorted({str(s.get("codec_type")) for s in streams}) or ["none"]
-        raise AudioError(name, f"has no audio or video stream (ffprobe reads it as {container or 'unknown'}, "
-                               f"streams: {', '.join(kinds)})")
-    durations = [_float(s.get("duration")) for s in audio + video] + [_float(fmt.get("duration"))]
-    known = [d for d in durations if d is not None]
+        audio = list(container.streams.audio)
+        video = picture_streams(container)
+        container_name = container.format.name if container.format is not None else None
+        if not audio and not video:
+            kinds = sorted({str(s.type) for s in container.streams}) or ["none"]
+            raise AudioError(name, f"has no audio or video stream (FFmpeg reads it as {container_name or 'unknown'}, "
+                                   f"streams: {', '.join(kinds)})")
+        known = [d for d in (stream_duration(s) for s in audio + video) if d is not None]
+        if container.duration is not None and container.duration > 0:
+            known.append(container.duration / 1_000_000)
+    finally:
+        container.close()
     duration = max(known) if known else None
     if duration is not None and duration > limits.max_duration:
         raise AudioError(name, f"is {_clock(duration)} long; recordings over {_clock(limits.max_duration)} are "
                                f"refused (raise {OPTION['max_duration']} (seconds) or {ENV['max_duration']}, or split it)")
-    return InputProbe(name, "video" if video else "audio", size, duration, bool(audio), bool(video), container)
+    return InputProbe(name, "video" if video else "audio", size, duration, bool(audio), bool(video), container_name)
 
 
 def _clock(seconds: float) -> str:

@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from affectkit.core.errors import DependencyError, VideoError
+from affectkit.io.media import Damage, decoded_frames, open_container, picture_streams, require_av, stream_duration
 
 DEFAULT_FPS = 5.0  # frames per second sampled for affect: expressions change slower than this
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
@@ -32,11 +33,7 @@ def is_video(path: str | Path) -> bool:
 
 
 def _av():
-    try:
-        import av
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise DependencyError("video decoding needs PyAV: pip install 'affectkit[face]'") from None
-    return av
+    return require_av()
 
 
 def _cv2():
@@ -82,24 +79,15 @@ class Frame:
 
 
 def _open(path: str | Path):
-    av = _av()
     p = _check_file(path)
-    try:
-        container = av.open(str(p))
-    except av.FFmpegError as exc:
-        raise VideoError(str(path), f"cannot be read as video: corrupt or unsupported ({_msg(exc)})") from None
-    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic] \
-        if hasattr(av.stream, "Disposition") else list(container.streams.video)
+    name = str(path)
+    container = open_container(str(p), lambda msg: VideoError(name, msg.replace("audio or video", "video")))
+    streams = picture_streams(container)
     if not streams:
         has_audio = bool(container.streams.audio)
         container.close()
-        raise VideoError(str(path), "has no video stream" + (" (an audio-only file)" if has_audio else ""))
+        raise VideoError(name, "has no video stream" + (" (an audio-only file)" if has_audio else ""))
     return container, streams[0]
-
-
-def _msg(exc: Exception) -> str:
-    s = getattr(exc, "strerror", None) or str(exc)
-    return s.split(": '")[0] if s else type(exc).__name__
 
 
 def _clockwise(rotation: float | int | None) -> int:
@@ -129,23 +117,19 @@ def probe_video(path: str | Path) -> VideoInfo:
     """Duration, frame rate, upright size and rotation of the first video stream, or VideoError."""
     container, stream = _open(path)
     try:
-        duration = None
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / 1_000_000
+        duration = stream_duration(stream, container)
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else None
         rotation = 0
         w, h = stream.codec_context.width, stream.codec_context.height
         # the display matrix is on the decoded frames; peek at the first one
-        try:
-            for frame in container.decode(stream):
-                rotation = _clockwise(getattr(frame, "rotation", 0))
-                w, h = frame.width, frame.height
-                break
-        except _av().FFmpegError as exc:
-            raise VideoError(str(path), f"no decodable video frame: corrupt or unsupported ({_msg(exc)})") from None
+        damage = Damage("video", duration)
+        for frame in decoded_frames(container, stream, damage):
+            rotation = _clockwise(getattr(frame, "rotation", 0))
+            w, h = frame.width, frame.height
+            break
+        else:
+            raise VideoError(str(path), f"no decodable video frame: corrupt or unsupported ({_why(damage)})")
         if rotation in (90, 270):
             w, h = h, w
         return VideoInfo(path=str(path), duration=duration, fps=fps, width=int(w), height=int(h), rotation=rotation,
@@ -168,47 +152,57 @@ def _scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
 
 
 def iter_frames(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool = False,
-                max_side: int | None = None) -> Iterator[Frame]:
+                max_side: int | None = None, damage: Damage | None = None) -> Iterator[Frame]:
     """Upright frames of a video, one every ``1/fps`` seconds (the first frame at or after each
     sampling time; ``fps=None``: every frame), gray or BGR, scaled down so that the longer side is
-    at most ``max_side``. VideoError for an unusable file or one without a decodable frame."""
+    at most ``max_side``. VideoError for an unusable file or one without a decodable frame. Packets
+    the decoder rejects are skipped (as the ``ffmpeg`` command does); ``damage``, when given, is
+    filled with what decoding met, so the caller can say how much of a damaged file was read."""
     if fps is not None and not fps > 0:
         raise ValueError(f"fps must be positive, got {fps}")
-    av = _av()
     container, stream = _open(path)
     stream.thread_type = "AUTO"
+    if damage is None:
+        damage = Damage("video")
+    damage.kind = "video"
+    if damage.announced is None:
+        damage.announced = stream_duration(stream, container)
     fmt = "gray" if gray else "bgr24"
     start = None
     next_t = 0.0
     n = 0
     try:
-        try:
-            for frame in container.decode(stream):
-                if frame.time is None:
-                    continue
-                if start is None:
-                    start = frame.time
-                t = frame.time - start
-                if fps is not None and t + 1e-6 < next_t:
-                    continue
-                if fps is not None:
-                    next_t = (math.floor(t * fps + 1e-6) + 1) / fps
-                rot = _clockwise(getattr(frame, "rotation", 0))
-                w, h = frame.width, frame.height
-                # scale in FFmpeg's swscale (cheap), then turn upright
-                sw, sh = _scaled_size(w, h, max_side)
-                img = frame.to_ndarray(width=sw, height=sh, format=fmt) if (sw, sh) != (w, h) \
-                    else frame.to_ndarray(format=fmt)
-                n += 1
-                yield Frame(round(float(t), 4), _upright(img, rot))
-        except av.FFmpegError as exc:
-            if n == 0:
-                raise VideoError(str(path), f"no decodable video frame: corrupt or unsupported ({_msg(exc)})") from None
-            # a truncated file: keep the frames decoded so far
+        for frame in decoded_frames(container, stream, damage):
+            if frame.time is None:
+                continue
+            damage.saw(frame.time)
+            if start is None:
+                start = frame.time
+            t = frame.time - start
+            if fps is not None and t + 1e-6 < next_t:
+                continue
+            if fps is not None:
+                next_t = (math.floor(t * fps + 1e-6) + 1) / fps
+            rot = _clockwise(getattr(frame, "rotation", 0))
+            w, h = frame.width, frame.height
+            # scale in FFmpeg's swscale (cheap), then turn upright
+            sw, sh = _scaled_size(w, h, max_side)
+            img = frame.to_ndarray(width=sw, height=sh, format=fmt) if (sw, sh) != (w, h) \
+                else frame.to_ndarray(format=fmt)
+            n += 1
+            yield Frame(round(float(t), 4), _upright(img, rot))
     finally:
         container.close()
     if n == 0:
-        raise VideoError(str(path), "has a video stream but no decodable frame")
+        raise VideoError(str(path), f"has a video stream but no decodable frame ({_why(damage)})")
+
+
+def _why(damage: Damage) -> str:
+    if damage.reasons:
+        return f"FFmpeg: {max(damage.reasons, key=damage.reasons.get)}"
+    if damage.demux_error:
+        return f"FFmpeg: {damage.demux_error}"
+    return "the stream holds no pictures"
 
 
 def read_image(path: str | Path, *, gray: bool = False) -> np.ndarray:
@@ -223,9 +217,9 @@ def read_image(path: str | Path, *, gray: bool = False) -> np.ndarray:
 
 
 def read_pictures(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool = False,
-                  max_side: int | None = None) -> Iterator[Frame]:
+                  max_side: int | None = None, damage: Damage | None = None) -> Iterator[Frame]:
     """An image (one frame at t=0) or a video's sampled frames, by file name suffix; other names
-    are tried as an image first, then as a video."""
+    are tried as an image first, then as a video (``damage``: see ``iter_frames``)."""
     if is_image(path):
         img = read_image(path, gray=gray)
         if max_side:
@@ -241,7 +235,7 @@ def read_pictures(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bo
         else:
             yield Frame(0.0, _fit(img, max_side) if max_side else img)
             return
-    yield from iter_frames(path, fps, gray=gray, max_side=max_side)
+    yield from iter_frames(path, fps, gray=gray, max_side=max_side, damage=damage)
 
 
 def _fit(img: np.ndarray, max_side: int) -> np.ndarray:

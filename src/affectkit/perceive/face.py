@@ -13,6 +13,7 @@ segment's ``cues["geometry"]`` holds the medians over the main face's frames.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -45,6 +46,7 @@ class FaceTimeline:
     duration: float
     model_name: str = "face.expression"
     geometry: dict[tuple[int, int], dict[str, float] | None] | None = None  # with landmarks=True
+    damage: str | None = None  # how much of a damaged video was read (io.media.Damage), None when whole
 
     @property
     def frames_with_face(self) -> int:
@@ -57,10 +59,12 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
     """Decode, detect, classify and track the faces of a video (or one image). VideoError for
     an unusable file; a video where no face is ever seen gives a timeline with no tracks.
     ``timer``: a ``core.timing.Timer``; the time goes to ``decode.video`` (fetching frames),
-    ``face.detect`` (detection, crops, tracking) and ``face.recognize`` (the CNN); with
+    ``face.detect`` (detection, crops, tracking) and ``face.recognize`` (the CNN); a damaged video
+    is read as far as it decodes, and ``damage`` says how much that was; with
     ``landmarks`` (DependencyError without the extra) to ``face.landmarks`` (the mesh on each crop
     with a quarter of its side as margin)."""
     from affectkit.core.timing import Timer
+    from affectkit.io.media import Damage
     from affectkit.io.video import read_pictures
     from affectkit.recognize.face_affect import bundled_face_model
 
@@ -75,7 +79,8 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
     times, boxes, crops, keys, wide = [], [], [], [], []
     size = (0, 0)
     with timer.stage("face.detect") as tick:
-        frames = timer.timed("decode.video", read_pictures(path, fps, gray=True, max_side=max_side))
+        damage = Damage("video")
+        frames = timer.timed("decode.video", read_pictures(path, fps, gray=True, max_side=max_side, damage=damage))
         search = FaceSearch(max_side=None)  # full search every 5th frame, a window around known faces between
         for fi, frame in enumerate(frames):
             found = search(frame.image)
@@ -99,8 +104,12 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
             geometry = {k: crop_geometry(c) for k, c in zip(keys, wide)}
     step = 1.0 / fps if fps else 0.0
     duration = (times[-1] + step) if times else 0.0
+    problem = damage.problem()
+    if problem and fps and damage.announced:
+        expected = max(1, math.ceil(damage.announced * fps - 1e-6))
+        problem += f"; {len(times)} of the {expected} frames expected at {fps:g} fps were read"
     return FaceTimeline(str(path), times, boxes, dict(zip(keys, probs)), tracks, tuple(model.labels), size, duration,
-                        model.name, geometry)
+                        model.name, geometry, problem)
 
 
 def segment_reading(tl: FaceTimeline, start: float, end: float) -> tuple[dict[str, Any] | None, str | None]:

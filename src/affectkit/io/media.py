@@ -1,0 +1,140 @@
+"""In-process probing and decoding of recordings with PyAV, whose wheels bundle FFmpeg's libraries:
+no ``ffmpeg`` or ``ffprobe`` binary is needed, on any machine.
+
+Decoding goes packet by packet, as the ``ffmpeg`` command does: a packet the decoder rejects is
+skipped and counted, and decoding carries on with the next one, so a damaged file gives what can
+be read of it. ``Damage`` keeps the count and the time span read, and says in one line how much of
+a file was read when that is less than it announces (``Damage.problem``): the caller puts that
+line in the record's errors and on stderr instead of passing a partly read file off as whole.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from affectkit.core.errors import DependencyError
+
+INSTALL = "pip install 'affectkit[voice]' (or [face], [asr]: each brings PyAV)"
+# a file read up to this share of what it announces (and within LOST_SECONDS of it) counts as whole:
+# containers round their durations, and audio codecs pad or trim a few milliseconds at the ends
+WHOLE_SHARE = 0.98
+LOST_SECONDS = 0.25
+
+
+def require_av():
+    """The ``av`` module (PyAV), or DependencyError naming the extras that install it. FFmpeg's own
+    log lines are silenced (unless the caller set a level): damage is reported once, in words."""
+    try:
+        import av
+        import av.logging
+    except ImportError:
+        raise DependencyError(f"decoding audio and video needs PyAV: {INSTALL}") from None
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.PANIC)
+    return av
+
+
+def av_message(exc: BaseException) -> str:
+    """FFmpeg's reason for an error, without the file name PyAV appends (our errors name it)."""
+    s = getattr(exc, "strerror", None) or str(exc)
+    return s.split(": '")[0] if s else type(exc).__name__
+
+
+def open_container(path: str, error: Callable[[str], Exception]):
+    """The opened container, or ``error(message)`` for a file FFmpeg cannot open."""
+    av = require_av()
+    try:
+        return av.open(path, metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise error(f"cannot be read as audio or video: corrupt or unsupported (FFmpeg: {av_message(exc)})") from None
+
+
+def picture_streams(container) -> list:
+    """The video streams that hold pictures (not a cover image attached to an audio file)."""
+    av = require_av()
+    return [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+
+
+def stream_duration(stream, container=None) -> float | None:
+    """Seconds a stream (else its container) announces, or None when neither says."""
+    if stream.duration is not None and stream.time_base is not None:
+        d = float(stream.duration * stream.time_base)
+        if d > 0:
+            return d
+    if container is not None and container.duration is not None and container.duration > 0:
+        return container.duration / 1_000_000
+    return None
+
+
+@dataclass
+class Damage:
+    """What decoding one stream met: packets decoded and skipped, the span of time read, and
+    whether the container itself could not be read to its end."""
+
+    kind: str                       # "audio" or "video", for the message
+    announced: float | None = None  # seconds the file announces
+    packets: int = 0
+    bad_packets: int = 0
+    demux_error: str | None = None
+    first: float | None = None      # first and last decoded timestamps (seconds)
+    last: float | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def saw(self, t: float | None) -> None:
+        if t is None:
+            return
+        self.first = t if self.first is None else min(self.first, t)
+        self.last = t if self.last is None else max(self.last, t)
+
+    def skipped(self, exc: BaseException) -> None:
+        self.bad_packets += 1
+        why = av_message(exc)
+        self.reasons[why] = self.reasons.get(why, 0) + 1
+
+    def problem(self, decoded: float | None = None) -> str | None:
+        """One line saying how much was read when it is less than the file holds, else None.
+        ``decoded``: seconds actually decoded (audio: samples / rate), else the span of timestamps."""
+        got = decoded if decoded is not None else (
+            (self.last - (self.first or 0.0)) if self.last is not None else 0.0)
+        parts = []
+        short = (self.announced is not None and got < self.announced * WHOLE_SHARE
+                 and self.announced - got > LOST_SECONDS)
+        if short:
+            parts.append(f"decoded only {got:.2f} s of the {self.announced:.2f} s the file announces")
+        if self.bad_packets:
+            why = max(self.reasons, key=self.reasons.get) if self.reasons else "undecodable"
+            parts.append(f"{self.bad_packets:,} of {self.packets:,} {self.kind} packets could not be decoded "
+                         f"and were skipped ({why})")
+        if self.demux_error and (short or self.bad_packets or self.announced is None):
+            parts.append(f"reading stopped early: {self.demux_error}")
+        if not parts:
+            return None
+        return f"{self.kind} damaged: " + "; ".join(parts)
+
+
+def decoded_frames(container, stream, damage: Damage) -> Iterator[Any]:
+    """Decoded frames of ``stream``, packet by packet: a packet the decoder rejects is counted in
+    ``damage`` and skipped, as the ``ffmpeg`` command does; a container that cannot be read further
+    ends the stream (``damage.demux_error``). The decoder is flushed at the end."""
+    av = require_av()
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            return
+        except av.FFmpegError as exc:
+            damage.demux_error = av_message(exc)
+            break
+        if packet.size:
+            damage.packets += 1
+        try:
+            frames = packet.decode()  # an empty packet flushes the decoder
+        except av.FFmpegError as exc:
+            damage.skipped(exc)
+            continue
+        yield from frames
+    try:
+        yield from stream.codec_context.decode(None)
+    except av.FFmpegError:
+        pass
