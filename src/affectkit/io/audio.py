@@ -100,7 +100,7 @@ def decode_audio(path: str | Path, sr: int = SAMPLE_RATE, *, min_duration: float
         raise ValueError(f"sample rate must be positive, got {sr}")
     name = str(path)
     container, stream, info = _open_audio(path)
-    damage = Damage("audio", info.duration)
+    damage = Damage("audio", info.duration, exact=info.codec == "flac" or info.codec.startswith("pcm_"))
     try:
         if info.duration is not None and info.duration > max_duration:
             raise AudioError(name, f"is {_fmt_dur(info.duration)} long; files over "
@@ -158,7 +158,7 @@ def _resampled(container, stream, damage: Damage, sr: int, max_samples: int) -> 
             n += len(a)
 
     for frame in decoded_frames(container, stream, damage):
-        damage.saw(frame.time)
+        damage.saw(frame.time, frame.samples / frame.sample_rate if frame.sample_rate else 0.0)
         key = (frame.format.name, frame.layout.name, frame.sample_rate)
         if key != fmt:
             if resampler is not None:

@@ -15,11 +15,11 @@ from typing import Any, Callable, Iterator
 from affectkit.core.errors import DependencyError
 
 INSTALL = "pip install 'affectkit[voice]' (or [face], [asr]: each brings PyAV)"
-# a file read up to this share of what it announces (and within LOST_SECONDS of it) counts as whole:
-# containers round their durations, and audio codecs pad or trim a few milliseconds at the ends
-WHOLE_SHARE = 0.98
-LOST_SECONDS = 0.25
-
+# a file read up to this share of what it announces, and within LOST_SECONDS of it, counts as whole:
+# containers round their durations, and audio codecs pad or trim a few tens of milliseconds at the ends
+WHOLE_SHARE = 0.99
+LOST_SECONDS = 0.1
+EXACT_SECONDS = 0.01  # lossless audio (FLAC, PCM) announces its exact length: any frame lost is damage
 
 def require_av():
     """The ``av`` module (PyAV), or DependencyError naming the extras that install it. FFmpeg's own
@@ -68,23 +68,30 @@ def stream_duration(stream, container=None) -> float | None:
 
 @dataclass
 class Damage:
-    """What decoding one stream met: packets decoded and skipped, the span of time read, and
-    whether the container itself could not be read to its end."""
+    """What decoding one stream met: packets decoded and skipped, the span of time read, time
+    missing between decoded frames, and whether the container could not be read to its end."""
 
     kind: str                       # "audio" or "video", for the message
     announced: float | None = None  # seconds the file announces
+    step: float = 0.0               # seconds a video frame lasts (its stream's frame rate), 0 unknown
+    exact: bool = False             # the announced length is exact (lossless audio): no tolerance
     packets: int = 0
     bad_packets: int = 0
     demux_error: str | None = None
-    first: float | None = None      # first and last decoded timestamps (seconds)
-    last: float | None = None
+    first: float | None = None      # first decoded timestamp, and where the last decoded frame ends
+    end: float | None = None
+    gaps: float = 0.0               # seconds missing between decoded frames (by their timestamps)
     reasons: dict[str, int] = field(default_factory=dict)
 
-    def saw(self, t: float | None) -> None:
+    def saw(self, t: float | None, length: float | None = None) -> None:
+        """Count a decoded frame at ``t`` lasting ``length`` seconds (video: ``step``)."""
         if t is None:
             return
+        length = self.step if length is None else length
+        if self.end is not None and t - self.end > max(LOST_SECONDS, 2 * length):
+            self.gaps += t - self.end
         self.first = t if self.first is None else min(self.first, t)
-        self.last = t if self.last is None else max(self.last, t)
+        self.end = t + length if self.end is None else max(self.end, t + length)
 
     def skipped(self, exc: BaseException) -> None:
         self.bad_packets += 1
@@ -93,14 +100,23 @@ class Damage:
 
     def problem(self, decoded: float | None = None) -> str | None:
         """One line saying how much was read when it is less than the file holds, else None.
-        ``decoded``: seconds actually decoded (audio: samples / rate), else the span of timestamps."""
-        got = decoded if decoded is not None else (
-            (self.last - (self.first or 0.0)) if self.last is not None else 0.0)
+        ``decoded``: seconds of samples decoded (audio), whose shortfall against the span of the
+        timestamps is what went missing in the middle (robust to one frame's garbled timestamp);
+        else (video) the span of timestamps less the gaps between frames."""
+        span = (self.end - (self.first or 0.0)) if self.end is not None else 0.0
+        if decoded is not None:
+            got, missing = decoded, max(0.0, span - decoded)
+        else:
+            got, missing = span - self.gaps, self.gaps
         parts = []
-        short = (self.announced is not None and got < self.announced * WHOLE_SHARE
-                 and self.announced - got > LOST_SECONDS)
+        tolerance = EXACT_SECONDS if self.exact else LOST_SECONDS
+        short = (self.announced is not None and self.announced - got > tolerance
+                 and (self.exact or got < self.announced * WHOLE_SHARE))
         if short:
             parts.append(f"decoded only {got:.2f} s of the {self.announced:.2f} s the file announces")
+        if missing > tolerance:
+            later = " (later times are early by as much)" if decoded is not None else ""
+            parts.append(f"{missing:.2f} s missing between decoded parts{later}")
         if self.bad_packets:
             why = max(self.reasons, key=self.reasons.get) if self.reasons else "undecodable"
             parts.append(f"{self.bad_packets:,} of {self.packets:,} {self.kind} packets could not be decoded "

@@ -167,6 +167,8 @@ def iter_frames(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool
     damage.kind = "video"
     if damage.announced is None:
         damage.announced = stream_duration(stream, container)
+    rate = stream.average_rate or stream.guessed_rate
+    damage.step = 1.0 / float(rate) if rate else 0.0
     fmt = "gray" if gray else "bgr24"
     start = None
     next_t = 0.0
