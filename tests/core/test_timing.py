@@ -17,18 +17,55 @@ class Listener:
         self.events.append(("advance", n))
 
 
+class FakeClock:
+    """A clock that only moves when told: ``clock.tick(s)`` advances it by ``s`` seconds."""
+
+    def __init__(self, start: float = 100.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def test_stages_add_up_and_nested_time_counts_once():
-    t = Timer()
+    clock = FakeClock()
+    t = Timer(clock=clock)
+    clock.tick(0.5)                            # before any stage: counts for total only
     with t.stage("outer"):
-        time.sleep(0.02)
+        clock.tick(2.0)
         with t.stage("inner"):
-            time.sleep(0.03)
+            clock.tick(3.0)
+        clock.tick(0.25)
     with t.stage("outer"):                     # a second entry adds to the first
-        time.sleep(0.01)
+        clock.tick(1.0)
+    clock.tick(4.0)
     d = t.as_dict()
     assert list(d) == ["inner", "outer", "total"]
-    assert d["inner"] >= 0.03 and 0.03 <= d["outer"] < 0.03 + 0.02   # outer excludes inner's 30 ms
-    assert d["inner"] + d["outer"] <= d["total"] + 1e-3
+    assert d["inner"] == 3.0
+    assert d["outer"] == 3.25                  # 2.0 + 0.25 + 1.0: excludes inner's 3 s
+    assert d["total"] == 10.75                 # everything since the timer was made
+    assert d["total"] - (d["inner"] + d["outer"]) == 4.5   # time outside any stage
+
+
+def test_deep_nesting_and_add_inside_a_stage():
+    clock = FakeClock()
+    t = Timer(clock=clock)
+    with t.stage("a"):
+        clock.tick(1.0)
+        with t.stage("b"):
+            clock.tick(2.0)
+            with t.stage("c"):
+                clock.tick(4.0)
+            t.add("load", 0.5)                 # reported as spent inside b: b loses it
+            clock.tick(0.5)                    # ... the clock moved by it too
+        clock.tick(8.0)
+    assert t.seconds == {"c": 4.0, "load": 0.5, "b": 2.0, "a": 9.0}
+    assert sum(t.seconds.values()) == t.total == 15.5
+    t.add("report", 1.25)                      # outside any stage: nothing loses it
+    assert t.seconds["report"] == 1.25 and t.seconds["a"] == 9.0
 
 
 def test_listener_hears_announced_stages_and_counts_only():
@@ -44,22 +81,33 @@ def test_listener_hears_announced_stages_and_counts_only():
 
 
 def test_timed_iterator_counts_fetching_not_the_work_and_errors_still_count():
-    t = Timer()
+    clock = FakeClock()
+    t = Timer(clock=clock)
 
-    def slow():
+    def decoder():
         for i in range(3):
-            time.sleep(0.01)
+            clock.tick(0.1 * (i + 1))          # fetching item i costs 0.1, 0.2, 0.3 s
             yield i
+        clock.tick(0.05)                       # noticing the end costs time too
 
     with t.stage("work"):
-        for _ in t.timed("decode", slow()):
-            time.sleep(0.02)
-    assert t.seconds["decode"] >= 0.03 and t.seconds["work"] >= 0.06
-    assert t.seconds["work"] < 0.06 + 0.03        # decoding is not counted twice
+        for i in t.timed("decode", decoder()):
+            clock.tick(1.0)                    # the work done on each item
+    assert t.seconds["decode"] == pytest.approx(0.65, abs=1e-12)
+    assert t.seconds["work"] == pytest.approx(3.0, abs=1e-12)   # decoding is not counted twice
     with pytest.raises(ZeroDivisionError):
         with t.stage("boom"):
+            clock.tick(0.75)
             1 / 0
-    assert "boom" in t.seconds
+    assert t.seconds["boom"] == 0.75           # a stage that raised still counts its time
+    assert t._stack == []                      # ... and is closed
+
+
+def test_real_clock_is_the_default():
+    t = Timer()
+    with t.stage("x"):
+        pass
+    assert t.clock is time.perf_counter and t.seconds["x"] >= 0.0 and t.total >= t.seconds["x"]
 
 
 def test_real_time_factors_and_stage_names():

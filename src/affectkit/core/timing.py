@@ -8,6 +8,9 @@ spent inside any stage at all, and ``total`` (wall time since the timer was made
 their sum. Why: the record carries these as ``record["timings"]`` and a benchmark divides them
 by the recording's duration (``real_time_factors``) to get an RTF per stage.
 
+The clock is ``time.perf_counter`` unless another is given (``Timer(clock=...)``: any callable
+returning seconds, e.g. a fake clock in tests, so the arithmetic can be checked exactly).
+
 Stage names used by ``affectkit analyze`` (stable; a stage that did not run is absent):
 ``load`` (loading a bundled model the first time; later loads are cached), ``probe``, ``decode.audio``, ``decode.video``, ``segment``, ``text``, ``voice.features``,
 ``voice.recognize``, ``face.detect``, ``face.recognize``, ``fusion``, ``explain``, ``report``.
@@ -37,11 +40,13 @@ def _nothing(n: int = 1) -> None:
 class Timer:
     """Seconds per named stage (``seconds``, in the order stages first ran)."""
 
-    def __init__(self, listener: StageListener | None = None) -> None:
+    def __init__(self, listener: StageListener | None = None, clock: Callable[[], float] = perf_counter) -> None:
+        """``listener``: told which stage runs and how far it got; ``clock``: seconds now (monotonic)."""
         self.seconds: dict[str, float] = {}
         self.listener = listener
+        self.clock = clock
         self._stack: list[list] = []  # [name, start, seconds of nested stages]
-        self._t0 = perf_counter()
+        self._t0 = clock()
 
     @contextmanager
     def stage(self, name: str, total: int | None = None, *, announce: bool = True) -> Iterator[Callable[[int], None]]:
@@ -49,12 +54,12 @@ class Timer:
         ``announce=False``: time it without telling the listener (stages entered per utterance)."""
         if self.listener is not None and announce:
             self.listener.begin(name, total)
-        self._stack.append([name, perf_counter(), 0.0])
+        self._stack.append([name, self.clock(), 0.0])
         try:
             yield self.advance if announce else _nothing
         finally:
             name, start, nested = self._stack.pop()
-            elapsed = perf_counter() - start
+            elapsed = self.clock() - start
             self.seconds[name] = self.seconds.get(name, 0.0) + max(0.0, elapsed - nested)
             if self._stack:
                 self._stack[-1][2] += elapsed
@@ -75,18 +80,18 @@ class Timer:
         that yields frames: its decoding time, without the work done on each frame)."""
         it = iter(items)
         while True:
-            start = perf_counter()
+            start = self.clock()
             try:
                 item = next(it)
             except StopIteration:
-                self.add(name, perf_counter() - start)
+                self.add(name, self.clock() - start)
                 return
-            self.add(name, perf_counter() - start)
+            self.add(name, self.clock() - start)
             yield item
 
     @property
     def total(self) -> float:
-        return perf_counter() - self._t0
+        return self.clock() - self._t0
 
     def as_dict(self, digits: int = 4) -> dict[str, float]:
         """Stage -> seconds, then ``total`` (wall time since the timer was made)."""
