@@ -48,7 +48,7 @@ Emotion from how something is said, for `affectkit predict voice` and the voice 
 | labels | {labels} (EmoDB happiness -> joy; boredom kept as an extra label; no surprise) |
 | split | final model: all {n_speakers} speakers; figures below: leave-one-speaker-out ({n_speakers} folds) |
 | seed | {seed} (the solver is deterministic) |
-| input | 16 kHz mono (ffmpeg), leading/trailing near-silence trimmed ({trim_db:g} dB below the loudest frame), peak-normalised to 1.0 |
+| input | 16 kHz mono (decoded and resampled in-process by PyAV's FFmpeg libraries: the same samples as the `ffmpeg` command's, checked in `tests/io/test_decode_in_process.py`), leading/trailing near-silence trimmed ({trim_db:g} dB below the loudest frame), peak-normalised to 1.0 |
 | features | {n_features} per file: {blocks} |
 | head | per-feature standardisation with the training speakers' statistics, clip at +/-{clip:g}, multinomial logistic regression (C={C:g}, class_weight={class_weight}{groups}) |
 | normalisation | **strict**: the model sees one file at a time and standardises with EmoDB training statistics, never with the input speaker's own voice |
