@@ -16,7 +16,8 @@ def test_analyze_audio_with_a_transcript_and_records_frame(tmp_path, two_utteran
     srt = tmp_path / "t.srt"
     srt.write_text("1\n00:00:00,500 --> 00:00:02,500\nI really did not expect to see you here today.\n")
     doc = affectkit.analyze_audio(two_utterances, transcript=srt, text_model=text_model)
-    assert doc["segmentation"] == {"method": "transcript", "transcript": str(srt)}
+    assert doc["kind"] == "audio" and doc["segmentation"]["method"] == "transcript"
+    assert doc["segmentation"]["transcript"] == str(srt) and doc["segmentation"]["model"] is None
     df = affectkit.records_frame(doc)
     assert len(df) == 1 and df.loc[0, "start"] == 0.5 and df.loc[0, "end"] == 2.5
     assert df.loc[0, "emotion"] in affectkit.EMOTION.labels and df.loc[0, "voice_emotion"] in affectkit.EMOTION.labels

@@ -129,7 +129,8 @@ def test_wrong_extension_wav_named_mp4_is_read_as_audio(capsys, tmp_path, media,
     rc, out, err = run(capsys, ["analyze", disguised, "--no-asr", "--no-explain", "--format", "json", "--quiet"])
     assert rc == EXIT_OK and err == ""                           # --quiet: no notes, no bar
     doc = json.loads(out)
-    assert doc["modalities"] == ["voice"] and doc["segments"] and "face_emotion" not in doc["segments"][0]
+    assert doc["modalities"] == ["voice"] and doc["kind"] == "audio" and doc["segments"]
+    assert doc["segments"][0]["face_emotion"] is None and doc["segments"][0]["errors"] == []  # no face to read
 
 
 def test_binary_named_txt_is_an_unreadable_transcript(capsys, tmp_path):
@@ -251,7 +252,7 @@ def test_timings_per_stage(capsys, text_model):
     line = one_line(err, "interview.srt: timings (s): probe ")
     assert "; RTF " in line
     rc, out, _ = run(capsys, ["analyze", EXAMPLE, "--format", "json"])
-    assert "timings" not in json.loads(out)       # off unless asked: outputs stay reproducible
+    assert json.loads(out)["timings"] is None     # off unless asked: outputs stay reproducible
     result = affectkit.analyze(EXAMPLE, model=text_model, timings=True, explain=False)
     assert set(result.timings) >= {"text", "fusion", "total"} and "explain" not in result.timings
 

@@ -33,7 +33,7 @@ class Analysis:
     @property
     def timings(self) -> dict:
         """Seconds per stage (``analyze(..., timings=True)``), else empty."""
-        return self.record.get("timings", {})
+        return self.record.get("timings") or {}
 
     def to_dict(self) -> dict:
         return self.record
@@ -82,12 +82,14 @@ def analyze_path(path: str | Path, transcript: str | Path | None = None, *, tran
     geometry too, from the ``landmarks`` extra). ``timer``: a
     ``core.timing.Timer`` that gets the seconds per stage (one is made when None);
     ``timings``: put them in the record as ``record["timings"]``. ``note``: told one line at a
-    time how the input is read. AffectkitError (typed, naming the file) for unusable input."""
+    time how the input is read. AffectkitError (typed, naming the file) for unusable input.
+    The record follows ``affectkit.schema`` (checked and completed by ``conform``)."""
     from affectkit.analyze import analyze_transcript
     from affectkit.analyze_media import analyze_audio, analyze_video
     from affectkit.core.errors import AudioError, InputError
     from affectkit.core.timing import Timer
     from affectkit.io.probe import Limits, check_transcript, probe_input
+    from affectkit.schema import conform
 
     limits = limits or Limits.from_env()
     timer = timer or Timer()
@@ -113,7 +115,7 @@ def analyze_path(path: str | Path, transcript: str | Path | None = None, *, tran
         doc = analyze_audio(path, transcript, note=say, **media)
     if timings:
         doc["timings"] = timer.as_dict()
-    return doc
+    return conform(doc)
 
 
 def _face_reader(say: Callable[[str], None]) -> bool:

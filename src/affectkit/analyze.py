@@ -12,7 +12,8 @@ from affectkit.io.transcripts import read_transcript
 from affectkit.recognize.fusion import bundled_fusion
 from affectkit.recognize.text_affect import read_text
 from affectkit.recognize.text_model import TextModel, bundled_text_model
-from affectkit.report.writers import flat_rows
+from affectkit.report.writers import applicable, flat_rows
+from affectkit.schema import conform
 
 
 def _version() -> str:
@@ -29,7 +30,9 @@ def analyze_transcript(path: str | Path, fmt: str | None = None, model: TextMode
     timer = timer or Timer()
     with timer.stage("segment"):
         segments = read_transcript(path, fmt, max_bytes=max_bytes)
-    return analyze_segments(segments, str(path), model, progress, explain=explain, timer=timer)
+    doc = analyze_segments(segments, str(path), model, progress, explain=explain, timer=timer)
+    doc["segmentation"] = {"method": "transcript", "transcript": str(path)}
+    return conform(doc)
 
 
 def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel | None = None,
@@ -61,9 +64,9 @@ def analyze_segments(segments: Sequence[Segment], source: str, model: TextModel 
                             sentiment=sent.label, sentiment_scores=sent_scores))
             tick(1)
     ends = [s.end for s in segments if s.end is not None]
-    return build_document(source, out, duration=max(ends) if ends else None, modalities=["text"],
-                          models={"text.emotion": model.name, "text.sentiment": model.name,
-                                  "fusion": bundled_fusion().name})
+    return conform(build_document(source, out, duration=max(ends) if ends else None, modalities=["text"],
+                                  kind="transcript", models={"text.emotion": model.name, "text.sentiment": model.name,
+                                                             "fusion": bundled_fusion().name}))
 
 
 def _both(*callbacks: Callable[[int], None] | None) -> Callable[[int], None] | None:
@@ -133,12 +136,13 @@ def fused_fields(readings: dict[str, dict[str, float] | None], cues: dict[str, l
 
 
 def build_document(source: str, records: list[dict], *, duration: float | None, modalities: list[str],
-                   models: dict[str, str], **extra: object) -> dict:
+                   kind: str, models: dict[str, str], **extra: object) -> dict:
     """The analysis record around per-utterance ``records`` (``extra`` keys follow ``models``);
-    its ``summary`` opens with the paragraph a person reads first (``summary["text"]``)."""
+    its ``summary`` opens with the paragraph a person reads first (``summary["text"]``).
+    ``kind``: transcript, audio or video (``schema.Record``)."""
     from affectkit.report.summary import summary_text
 
-    return {"input": source, "duration": duration, "modalities": modalities,
+    return {"input": source, "kind": kind, "duration": duration, "modalities": modalities,
             "affectkit_version": _version(), "models": models, **extra,
             "segments": records,
             "summary": {"text": summary_text(records, duration=duration, modalities=modalities), **summary(records)},
@@ -164,12 +168,13 @@ def label_counts(labels: Iterable[str | None]) -> dict[str, int]:
 
 
 def failed_record(path: str | Path, error: AffectkitError | str) -> dict:
-    return {"input": str(path), "modalities": [], "affectkit_version": _version(),
-            "segments": [], "summary": {}, "errors": [str(error)]}
+    """The record of an input that could not be analysed: the same keys as any record (no
+    modalities, no segments, an empty summary), its reason in ``errors``."""
+    return conform({"input": str(path), "affectkit_version": _version(), "errors": [str(error)]})
 
 
 def records_frame(document: dict):
     """The segments of an analysis record as a pandas DataFrame (scores as columns)."""
     import pandas as pd
 
-    return pd.DataFrame(flat_rows(document["segments"]))
+    return pd.DataFrame(flat_rows(applicable(document["segments"], document)))

@@ -22,6 +22,7 @@ from affectkit.analyze import build_document, label_counts
 from affectkit.core.data import Segment, round_scores
 from affectkit.core.errors import AudioError, DependencyError
 from affectkit.core.timing import Timer
+from affectkit.schema import conform
 
 if TYPE_CHECKING:
     from affectkit.io.probe import Limits
@@ -176,7 +177,8 @@ def analyze_utterances(path: str | Path, x: np.ndarray | None, sr: int, utteranc
         models["segment.asr"] = utterances.detail["model"]
     modalities = (["text"] if text else []) + (["voice"] if x is not None else []) + (["face"] if face else [])
     doc = build_document(source, records, duration=len(x) / sr if x is not None else duration,
-                         modalities=modalities, models=models, segmentation=utterances.detail)
+                         modalities=modalities, kind="audio" if face is None else "video", models=models,
+                         segmentation=utterances.detail)
     doc["summary"]["voice_emotion_counts"] = label_counts(r["voice_emotion"] and r["voice_emotion"]["label"]
                                                           for r in records)
     if face is not None:
@@ -315,7 +317,7 @@ def analyze_video(path: str | Path, transcript: str | Path | None = None, *, asr
                              face=tl, no_voice=no_voice, duration=duration, cache=cache, explain=explain,
                              timer=timer)
     doc["errors"].extend(damaged)
-    return doc
+    return conform(doc)
 
 
 def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr: bool | None = None,
@@ -348,4 +350,4 @@ def analyze_audio(path: str | Path, transcript: str | Path | None = None, *, asr
     doc = analyze_utterances(path, x, sr, found, text_model=text_model, voice_head=voice_head, progress=progress,
                              cache=cache, explain=explain, timer=timer)
     doc["errors"].extend([audio.damage] if audio.damage else [])
-    return doc
+    return conform(doc)

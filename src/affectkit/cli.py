@@ -198,6 +198,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from affectkit.schema import SCHEMA_VERSION, problems, schema_text
+
+    if not args.check:
+        _emit(schema_text(), args.output, args.force, [])
+        return EXIT_OK
+    bad = 0
+    for name in args.check:
+        try:
+            data = json.loads(Path(name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _Usage(f"{name}: cannot be read as JSON ({exc})") from None
+        for i, doc in enumerate(data if isinstance(data, list) else [data]):
+            found = problems(doc)
+            bad += bool(found)
+            where = name if not isinstance(data, list) else f"{name}[{i}]"
+            for line in found:
+                print(f"affectkit: {where}: {line}", file=sys.stderr)
+    if bad:
+        return EXIT_ITEM_FAILED
+    print(f"affectkit: {len(args.check)} file(s) follow the analysis record schema {SCHEMA_VERSION}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _media_suffixes() -> frozenset[str]:
     from affectkit.analyze_media import MEDIA_SUFFIXES
 
@@ -362,6 +386,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_analyze_options(analyze)
     add_llm_options(analyze)
     analyze.set_defaults(func=cmd_analyze)
+    schema = sub.add_parser(
+        "schema", formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="the analysis record's JSON Schema; or check records against it",
+        description="Print the JSON Schema of the analysis record (what `analyze --format json` writes), or\n"
+                    "with --check, check record files against it (a record or a list of records per file).",
+        epilog="examples:\n  affectkit schema > record.schema.json\n"
+               "  affectkit analyze talk.flac --format json -o talk.json && affectkit schema --check talk.json\n\n"
+               "exit status: 0 every record follows the schema; 1 some do not (each problem on stderr);\n"
+               "2 a file cannot be read as JSON")
+    schema.add_argument("--check", nargs="+", metavar="FILE", help="record files (JSON) to check")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write the schema here instead of stdout")
+    schema.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    schema.set_defaults(func=cmd_schema)
     from affectkit.bench.cli import add_commands as add_bench_commands
 
     add_bench_commands(sub)  # bench, train: the research harness

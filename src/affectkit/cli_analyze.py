@@ -153,7 +153,9 @@ def _is_folder_target(output: str | None, folders: list[Path]) -> bool:
 def render(docs: list[dict], fmt: str, title: str) -> str | bytes:
     """The output for ``docs`` in ``fmt`` (table, json, csv, parquet, html)."""
     from affectkit.report.writers import document_rows, to_csv, to_json
+    from affectkit.schema import conform
 
+    docs = [conform(d) for d in docs]  # what goes out follows the schema, complete (a bug fails loudly)
     if fmt == "json":
         return to_json(docs[0] if len(docs) == 1 else docs)
     if fmt == "html":
@@ -174,16 +176,18 @@ def render_table_docs(docs: list[dict], width: int | None = None) -> str:
     import shutil
 
     from affectkit.report.table import render_table
+    from affectkit.schema import channels
 
     width = width or shutil.get_terminal_size((120, 20)).columns
     parts = []
     for d in docs:
         if len(docs) > 1:
             parts.append(f"== {d['input']}\n")
-        if d["errors"]:
+        if d["errors"]:  # a failed input's reason, or what could not be read of a damaged one
             parts.append("".join(f"ERROR: {e}\n" for e in d["errors"]))
+        if not d["segments"]:
             continue
-        parts.append(render_table(d["segments"], width=width))
+        parts.append(render_table(d["segments"], width=width, offered=channels(d)))
         text = (d.get("summary") or {}).get("text")
         if text:
             parts.append("\n" + "\n".join(textwrap.wrap("Summary: " + text, width=max(40, min(width, 100)),
@@ -339,7 +343,7 @@ def _rendered(docs: list[dict], args: argparse.Namespace, title: str, bar: Stage
     render(docs, args.format, title)
     share = (perf_counter() - start) / max(1, len(docs))
     for d in docs:
-        if "timings" in d:
+        if d.get("timings"):
             total = d["timings"].pop("total")
             d["timings"]["report"] = round(share, 4)
             d["timings"]["total"] = round(total + share, 4)

@@ -57,17 +57,18 @@ def llm_line(llm: dict) -> str:
     return f"llm ({llm.get('emotion') or 'unmapped'}; '{words}'): {llm.get('reasoning') or 'no reasoning given'}"
 
 
-def render_table(records: Iterable[dict], width: int | None = None) -> str:
+def render_table(records: Iterable[dict], width: int | None = None, offered: set[str] | None = None) -> str:
     """One line per utterance, and under it the utterance's ``explanation`` when it has one.
-    Records with a ``voice_emotion`` (audio) get voice columns after the fused ``emotion``:
-    the voice reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's
-    median) and the text reading (``text_emotion``); records with a ``face_emotion`` key
-    (video) get a ``face`` column ("no face" where none was seen). An ``llm`` reading
-    (``analyze --llm``) is one more line under the row (``llm_line``)."""
+    When the input offers a voice (``offered``: ``schema.channels`` of the record; without it,
+    any segment with a voice reading), voice columns follow the fused ``emotion``: the voice
+    reading, pitch (% vs. the speaker's median), loudness (dB vs. the speaker's median) and the
+    text reading (``text_emotion``); video gets a ``face`` column ("no face" where none was
+    seen). An ``llm`` reading (``analyze --llm``) is one more line under the row (``llm_line``)."""
     width = width or shutil.get_terminal_size((120, 20)).columns
     records = list(records)
-    audio = any("voice_emotion" in r for r in records)
-    video = any("face_emotion" in r for r in records)
+    if offered is None:
+        offered = {m for m in ("voice", "face") if any(r.get(f"{m}_emotion") for r in records)}
+    audio, video = "voice" in offered, "face" in offered
     header = ["#", "start", "end", "speaker", *(VOICE_COLUMNS if audio else ("emotion",)),
               *(("face",) if video else ()), "sentiment", "text"]
     rows = []

@@ -14,6 +14,7 @@ from affectkit.core.errors import InputError
 
 SCORE_TASKS = ("emotion", "sentiment")
 MODALITY_READINGS = ("text_emotion", "voice_emotion", "face_emotion")
+NESTED = ("words", "llm")  # JSON-only (words) or flattened on their own (llm), even when null
 
 
 def flat_rows(records: Iterable[dict]) -> list[dict]:
@@ -26,8 +27,8 @@ def flat_rows(records: Iterable[dict]) -> list[dict]:
     Word timings stay in the JSON form only."""
     rows = []
     for rec in records:
-        row = {k: v for k, v in rec.items()
-               if k in MODALITY_READINGS or not (isinstance(v, (dict, list)) or k.endswith("_scores"))}
+        row = {k: v for k, v in rec.items() if k in MODALITY_READINGS or not (
+            isinstance(v, (dict, list)) or k.endswith("_scores") or k in NESTED)}
         for key in MODALITY_READINGS:
             if isinstance(rec.get(key), dict):
                 row[key] = rec[key].get("label")
@@ -75,15 +76,27 @@ def document_rows(documents: Iterable[dict]) -> list[dict]:
     """The rows of CSV and Parquet for one or more analysis records: per input, an
     ``{"input", "error"}`` row when it failed, then one row per utterance (``input``, ``index``,
     then the segment's fields). Transcripts drop ``text_emotion`` (it is the emotion itself)."""
+    from affectkit.schema import channels
+
     rows = []
     for d in documents:
         if d.get("errors"):
             rows.append({"input": d["input"], "error": "; ".join(map(str, d["errors"]))})
-        rows += [dict(input=d["input"], index=i, **s) for i, s in enumerate(d.get("segments", []))]
-    for r in rows:
-        if "voice_emotion" not in r:
-            r.pop("text_emotion", None)
+        segments = applicable(d.get("segments", []), d)
+        if channels(d) == {"text"}:
+            segments = [{k: v for k, v in s.items() if k != "text_emotion"} for s in segments]
+        rows += [dict(input=d["input"], index=i, **s) for i, s in enumerate(segments)]
     return rows
+
+
+def applicable(segments: Iterable[dict], record: dict) -> list[dict]:
+    """The segments without the readings of modalities the input does not offer (a transcript's
+    voice and face, audio's face): null in the record, no column in a table."""
+    from affectkit.schema import channels
+
+    offered = channels(record)
+    drop = {f"{m}_emotion" for m in ("voice", "face") if m not in offered}
+    return [{k: v for k, v in s.items() if k not in drop} for s in segments]
 
 
 def to_parquet(documents: Iterable[dict]) -> bytes:

@@ -78,7 +78,10 @@ def add_llm_readings(record: dict, backend, template: str = TEMPLATE, context: i
     if not segments:
         return record
     tpl = load_template(template)
-    conversations = [tpl.messages(**cue_values(segments, i, context)) for i in range(len(segments))]
+    from affectkit.schema import channels
+
+    offered = channels(record) if "kind" in record else None
+    conversations = [tpl.messages(**cue_values(segments, i, context, offered)) for i in range(len(segments))]
     replies = backend.chat_many(conversations, max_tokens=tpl.max_tokens, progress=progress)
     for seg, reply in zip(segments, replies):
         seg["llm"] = reading(reply, backend.name, tpl.id, embeddings=embeddings)

@@ -18,9 +18,10 @@ def _reading(reading: dict) -> str:
     return f"{label} (p={p:.2f})" if p is not None else str(label)
 
 
-def voice_cue_text(segment: dict) -> str:
-    """The voice cues of one record segment in words."""
-    if "voice_emotion" not in segment:
+def voice_cue_text(segment: dict, offered: bool | None = None) -> str:
+    """The voice cues of one record segment in words. ``offered``: whether the input has a voice
+    at all (``schema.channels``); None: whether the segment has the key."""
+    if not (("voice_emotion" in segment) if offered is None else offered):
         return "none (no audio: transcript only)"
     reading = segment["voice_emotion"]
     if not reading:
@@ -30,9 +31,9 @@ def voice_cue_text(segment: dict) -> str:
     return f"{said}; the voice emotion model hears {_reading(reading)}"
 
 
-def face_cue_text(segment: dict) -> str:
-    """The face cues of one record segment in words."""
-    if "face_emotion" not in segment:
+def face_cue_text(segment: dict, offered: bool | None = None) -> str:
+    """The face cues of one record segment in words (``offered``: as for ``voice_cue_text``)."""
+    if not (("face_emotion" in segment) if offered is None else offered):
         return "none (no video)"
     reading = segment["face_emotion"]
     if not reading:
@@ -52,11 +53,14 @@ def context_text(segments: Sequence[dict], index: int, context: int = 3) -> str:
     return "\n".join(f"{s.get('speaker') or 'unknown speaker'}: {s['text'].strip()}" for s in before)
 
 
-def cue_values(segments: Sequence[dict], index: int, context: int = 3) -> dict[str, str]:
+def cue_values(segments: Sequence[dict], index: int, context: int = 3,
+               offered: set[str] | None = None) -> dict[str, str]:
     """The values of the ``cues_reasoning`` prompt for segment ``index`` of a record (the text
-    in double quotes; a stretch without words says so, unquoted)."""
+    in double quotes; a stretch without words says so, unquoted). ``offered``: the modalities
+    the input has (``schema.channels`` of the record); None: those whose keys the segment has."""
     seg = segments[index]
     text = (seg.get("text") or "").strip()
     return {"text": f'"{text}"' if text else "(no words: no transcript for this stretch)",
             "speaker": seg.get("speaker") or "unknown speaker", "context": context_text(segments, index, context),
-            "voice": voice_cue_text(seg), "face": face_cue_text(seg)}
+            "voice": voice_cue_text(seg, None if offered is None else "voice" in offered),
+            "face": face_cue_text(seg, None if offered is None else "face" in offered)}
