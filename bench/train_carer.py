@@ -27,6 +27,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench import metrics  # noqa: E402
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, 1 layer: seconds")
     args = ap.parse_args(argv)
+    started = run_started()
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.debug:
@@ -162,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
            "protocol": "CARER official split: train for fitting, val for the blend weight, test reported",
            "metric": "accuracy", "training": training, **result}
     if not args.debug:
-        Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.results).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        write_results(args.results, doc, argv=argv, seeds=[args.seed], script=__file__, started=started, indent=2)
     print(json.dumps({k: result[k] for k in ("blend", "val", "test")}))
     return 0
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -152,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="stop after the epoch that passes this wall-clock budget, keeping the best epoch so far")
     args = ap.parse_args(argv)
+    started = run_started()
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
     if args.threads:
@@ -235,12 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     (out / "MODEL_CARD.md").write_text(card)
     if not args.debug:
         record = Path(args.results) if args.results else ROOT / "bench" / "results" / "face_train.json"
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps(
+        write_results(record,
             {"command": "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:])),
              "seed": recipe.seed, "recipe": recipe.to_dict(), "epochs_run": epochs_run, "best_epoch": best["epoch"],
              "minutes": round(minutes, 1), "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-             "private_test": test, "private_test_int8": int8, "public_test": val, "history": history}, indent=1) + "\n")
+             "private_test": test, "private_test_int8": int8, "public_test": val, "history": history},
+            argv=argv, seeds=[recipe.seed], script=__file__, started=started)
     print(json.dumps(scores))
     return 0
 
