@@ -11,7 +11,8 @@ paragraph: the lines up to the next blank line) was read from::
 
 Each source is a path relative to the repository (a glob is allowed: ``bench/results/harness/*.json``),
 optionally ``#key.path`` (dotted; ``*`` matches any key or list index) to narrow it to part of the
-file. ``quoted`` instead of a source means the block holds only quoted figures. Options: ``+ints``
+file, and ``@REV`` for the file as committed at that git revision (an earlier run, e.g. a superseded
+model's scores: ``bench/results/fer2013.json@3a9d0fa#private_test.flip``). ``quoted`` instead of a source means the block holds only quoted figures. Options: ``+ints``
 checks integers too (see below). ``<!-- figures-ignore: 4.4 13 (why) -->`` before a block skips those
 figures in it (derived figures such as differences; the reason goes in the parentheses).
 
@@ -29,7 +30,8 @@ must be in the results (the scripts record their settings) or be listed in ``fig
 
 **Matching.** A figure matches when some number in the named results (numbers inside strings
 included: the scripts describe their data in words) rounds to it at the precision shown:
-``0.603`` matches 0.6031 (|v - 0.603| <= 0.0005), ``7,883`` matches 7883.2. A unit widens the
+``0.603`` matches 0.6031 (|v - 0.603| <= 0.0005), ``7,883`` matches 7883.2; either end of a range
+``0.45-0.55`` passes when some value lies within it. A unit widens the
 candidates by its usual scalings: ``%`` and ``points`` (v x 100), ``M`` (v / 10^6), ``k``,
 ``MiB``/``GiB``/``MB``/``KB`` (from bytes, KiB or MiB), ``ms`` (from seconds), ``s`` (from ms),
 ``min`` (from seconds). A figure after ``<`` passes when some value is smaller.
@@ -52,6 +54,7 @@ import fnmatch
 import json
 import math
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +123,7 @@ class Figure:
     decimals: int
     unit: str | None
     upper_bound: bool   # printed after "<"
+    range_with: float | None  # the other end of a range "a-b"
     strong: bool        # has a decimal point or a thousands separator
     column: int         # table column (0: the row's label), -1 in prose
     context: str        # the table row, or the sentence in prose
@@ -221,14 +225,20 @@ def clean(text: str) -> str:
 
 def _figures_in(text: str, column: int, context: str) -> list[Figure]:
     figs = []
-    for m in NUMBER.finditer(text):
+    found = list(NUMBER.finditer(text))
+    for i, m in enumerate(found):
         num = m.group("num")
         strong = "." in num or "," in num
         before = text[:m.start()].rstrip()
+        other = None                           # a range "0.45-0.55": the two ends go together
+        if i + 1 < len(found) and text[m.end():found[i + 1].start()] in ("-", "–") and not m.group("unit"):
+            other = float(found[i + 1].group("num").replace(",", ""))
+        elif i > 0 and text[found[i - 1].end():m.start()] in ("-", "–") and not found[i - 1].group("unit"):
+            other = float(found[i - 1].group("num").replace(",", ""))
         figs.append(Figure(text=num, value=float(num.replace(",", "")),
                            decimals=len(num.split(".")[1]) if "." in num else 0, unit=m.group("unit"),
-                           upper_bound=before.endswith("<") or before.endswith("≤"), strong=strong,
-                           column=column, context=context))
+                           upper_bound=before.endswith("<") or before.endswith("≤"), range_with=other,
+                           strong=strong, column=column, context=context))
     return figs
 
 
@@ -250,11 +260,9 @@ def figures_of(block: Block) -> list[tuple[int, Figure]]:
             cells = line.strip().strip("|").split("|")
             if i == 1 and all(set(c.strip()) <= set("-: ") for c in cells):
                 continue                     # the separator row
-            if i == 0:
-                continue                     # the header: column names
             row = clean(line)
-            for col, cell in enumerate(cells):
-                out += [(block.start + i, f) for f in _figures_in(clean(cell), col, row)]
+            for col, cell in enumerate(cells):   # the header's cells count as labels (column 0)
+                out += [(block.start + i, f) for f in _figures_in(clean(cell), 0 if i == 0 else col, row)]
         return out
     # prose: figures per line, context = the sentence of the joined paragraph holding the figure
     joined, offsets = "", []
@@ -316,34 +324,50 @@ def load_sources(body: str, root: Path) -> tuple[list[float], list[str], list[st
             sources.append(word)
             continue
         path, _, keys = word.partition("#")
-        files = sorted(root.glob(path)) if any(ch in path for ch in "*?[") else [root / path]
-        files = [f for f in files if f.is_file()]
-        if not files:
-            errors.append(f"no results file {path}")
-            continue
-        for f in files:
+        path, _, rev = path.partition("@")
+        texts = []
+        if rev:                                   # the file as committed at REV (an earlier run)
             try:
-                doc = json.loads(f.read_text(encoding="utf-8"))
+                r = subprocess.run(["git", "-C", str(root), "show", f"{rev}:{path}"], capture_output=True,
+                                   text=True, timeout=30)
+            except (OSError, subprocess.SubprocessError) as exc:
+                r = None
+                errors.append(f"{path}@{rev}: git failed ({exc})")
+            if r is not None and r.returncode == 0:
+                texts.append(r.stdout)
+            elif r is not None:
+                errors.append(f"no results file {path} at commit {rev}")
+        else:
+            files = sorted(root.glob(path)) if any(ch in path for ch in "*?[") else [root / path]
+            texts = [f.read_text(encoding="utf-8") for f in files if f.is_file()]
+            if not texts:
+                errors.append(f"no results file {path}")
+        found = False
+        for text in texts:
+            try:
+                doc = json.loads(text)
             except ValueError as exc:
                 errors.append(f"{path}: not JSON ({exc})")
                 continue
             nodes = list(_walk(doc, keys.split("."))) if keys else [doc]
-            if not nodes:
-                errors.append(f"{path}: no key path {keys}")
+            found = found or bool(nodes)
             for node in nodes:
                 _numbers(node, values)
+        if texts and not found:
+            errors.append(f"{path}: no key path {keys}")
         sources.append(word)
     return values, sources, errors, options
 
 
 def matches(fig: Figure, values: list[float]) -> bool:
     tol = 0.5 * 10 ** -fig.decimals * (1 + 1e-9) + 1e-12
+    lo, hi = sorted((fig.value, fig.range_with if fig.range_with is not None else fig.value))
     for scale in SCALES.get(fig.unit, (1,)):
         for v in values:
             shown = v * scale
             if fig.upper_bound and shown < fig.value:
                 return True
-            if abs(shown - fig.value) <= tol:
+            if lo - tol <= shown <= hi + tol:   # one value rounds to it, or lies within its range
                 return True
     return False
 
