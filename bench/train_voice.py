@@ -44,6 +44,7 @@ CARD = """# Speech-emotion head (voice.emotion) {version}
 
 Emotion from how something is said, for `affectkit predict voice` and the voice path of `analyze`.
 
+<!-- figures: bench/results/voice_train.json bench/results/emodb.json#data bench/results/emodb.json#recipe -->
 | | |
 |---|---|
 | data | EmoDB (Burkhardt et al., 2005), the copy in `../shared/data/speech/emodb` (every file cut or zero-padded to 2.000 s at 22,050 Hz and peak-normalised): {n} utterances, {n_speakers} speakers, German acted speech |
@@ -58,6 +59,7 @@ Emotion from how something is said, for `affectkit predict voice` and the voice 
 
 ## Scores (EmoDB, leave-one-speaker-out, this exact recipe)
 
+<!-- figures: bench/results/voice_train.json -->
 | protocol | UAR | accuracy |
 |---|---|---|
 | strict | {uar:.3f} | {acc:.3f} |
