@@ -432,10 +432,11 @@ def check(root: Path = ROOT, files: list[Path] | None = None, quoted: list[dict]
                     continue
                 rep.figures += 1
                 line_text = raw_lines[n - 1]
-                if marked and matches(fig, values):
-                    continue
+                # a listed quoted figure is judged as quoted even if some result happens to round to it
                 q = next((i for i, e in enumerate(quoted) if e.get("where") == rel and e.get("figure") == fig.text
                           and e.get("context", "") in line_text), None)
+                if q is None and marked and matches(fig, values):
+                    continue
                 if q is not None:
                     rep.quoted_used.add(q)
                     if QUOTE_WORDS.search(fig.context or line_text):
