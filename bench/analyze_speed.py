@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 MAKE_VIDEO = ROOT / "examples" / "make_video.sh"
 STARTUP = ("load",)
 
@@ -95,6 +97,7 @@ def main() -> int:
     ap.add_argument("--long-minutes", type=float, default=10.0, help="length of the memory clip; 0 skips it")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "analyze_speed.json")
     args = ap.parse_args()
+    started = run_started()
     os.environ.setdefault("AFFECTKIT_CACHE", tempfile.mkdtemp(prefix="affectkit-cache-"))
     t_start = time.time()
     with tempfile.TemporaryDirectory(prefix="affectkit-speed-") as tmp:
@@ -142,8 +145,7 @@ def main() -> int:
                          "python": platform.python_version()}
     result["load_average_1_5_15_min"] = [round(x, 2) for x in os.getloadavg()]
     result["seconds"] = round(time.time() - t_start, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    write_results(args.out, result, script=__file__, started=started)
     r = result["rtf_run"]
     print(f"RTF {r['rtf_total']:.3f} (without start-up {r['rtf_without_startup']:.3f}), peak {r['peak_rss_mib']} MiB",
           file=sys.stderr)

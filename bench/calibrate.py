@@ -35,6 +35,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.metrics import expected_calibration_error  # noqa: E402
@@ -182,6 +184,7 @@ How `affectkit analyze` turns each modality's emotion reading into one answer pe
 
 ## Calibration (T per head)
 
+<!-- figures: bench/results/calibration.json#heads +ints -->
 | head | model | held-out data for T | T | NLL before -> after | ECE (15 bins) before -> after |
 |---|---|---|---|---|---|
 {rows}
@@ -242,6 +245,7 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results" / "calibration.json")
     ap.add_argument("--card-only", action="store_true", help="rewrite MODEL_CARD.md from the existing settings")
     args = ap.parse_args()
+    started = run_started()
     if args.card_only:
         write_card(json.loads(args.out.read_text()), args.out.parent)
         return
@@ -256,6 +260,13 @@ def main() -> None:
     results = json.loads(args.results.read_text()) if args.results.is_file() and not args.limit else {}
     t0 = time.perf_counter()
     fitted = {h: HEADS[h](args.limit) for h in heads}
+    # heads kept from an earlier run keep that run's provenance
+    earlier = results.pop("provenance", None)
+    kept = {h: results.get("earlier_provenance", {}).get(h) or earlier
+            for h in results.get("heads", {}) if h not in fitted}
+    results.pop("earlier_provenance", None)
+    if kept:
+        results["earlier_provenance"] = kept
     config = {"format": 1, "kind": "LateFusion", "name": "affectkit-late-fusion", "version": "1",
               "method": "temperature-scaled probabilities per head; weighted mean over the modalities present",
               "temperatures": {**old.get("temperatures", {}), **{h: r["temperature"] for h, r in fitted.items()}},
@@ -280,8 +291,7 @@ def main() -> None:
                     "seconds": round(time.perf_counter() - t0, 1)})
     if args.limit:
         results["debug_limit"] = args.limit
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=1) + "\n")
+    write_results(args.results, results, script=__file__, started=started)
     for h, r in fitted.items():
         print(f"{h}: T = {r['temperature']:.3f}; fit {r['fit']['before']} -> {r['fit']['after']}; "
               f"held out {r['held_out']['before']} -> {r['held_out']['after']}")

@@ -31,6 +31,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import atomic_write_text, provenance, run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import PROTOCOLS, loso  # noqa: E402
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-only", action="store_true",
                     help="re-measure only the speed figures and update them in --out (accuracy unchanged)")
     args = ap.parse_args(argv)
+    started = run_started()
     t0 = time.perf_counter()
     if args.speed_only:
         from affectkit.bench.datasets import load_emodb
@@ -103,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         doc = json.loads(Path(args.out).read_text())
         doc["speed"] = speed(load_emodb().path.tolist(), args.speed_files)
         doc["speed"]["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
-        Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
+        # the accuracy figures keep their run's provenance; the speed figures get this run's
+        doc["speed"]["provenance"] = provenance(argv, None, script=__file__, started=started)
+        atomic_write_text(args.out, json.dumps(doc, indent=1) + "\n")
         print(json.dumps(doc["speed"]))
         return 0
     # every encoder layer once; the shipped recipe uses the columns of WHISPER_LAYERS
@@ -164,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     doc["machine"] = {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
                       "cores": os.cpu_count()}
     doc["seconds"] = round(time.perf_counter() - t0, 1)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(doc, indent=1) + "\n")
+    write_results(args.out, doc, argv=argv, seeds=[SEED], script=__file__, started=started)
     print(json.dumps({p: {"uar": results[p]["uar"], "accuracy": results[p]["accuracy"]} for p in PROTOCOLS}))
     return 0
 

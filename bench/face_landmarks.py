@@ -27,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="30 crops per class, no results file")
     args = ap.parse_args(argv)
+    started = run_started()
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     import cv2
 
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                     "ms_per_crop": doc["ms_per_crop_1_thread"]}))
     if not args.quick:
         out = ROOT / "bench" / "results" / "face_landmarks.json"
-        out.write_text(json.dumps(doc, indent=1) + "\n")
+        write_results(out, doc, argv=argv, script=__file__, started=started)
         log(f"wrote {out}")
     return 0
 

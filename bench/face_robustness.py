@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -149,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="PrivateTest reports; PublicTest is for choosing between trained models")
     ap.add_argument("--out", help="results file (default: bench/results/face_robustness.json; --quick writes none)")
     args = ap.parse_args(argv)
-
+    started = run_started()
     t0 = time.time()
     x, y = load_fer2013(args.split, 30 if args.quick else None)
     folder = Path(args.model) if args.model else WEIGHTS_DIR
@@ -177,8 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: v["shipped"]["accuracy"] for k, v in table.items()}))
         return 0
     out = Path(args.out) if args.out else ROOT / "bench" / "results" / "face_robustness.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    write_results(out, result, argv=argv, seeds=[0], script=__file__, started=started)
     print(f"wrote {out}")
     return 0
 

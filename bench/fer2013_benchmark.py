@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="50 crops per class, 1 timing run, 6 s clip (smoke run; no results file)")
     ap.add_argument("--model", help="a trained model folder (default: the bundled one)")
     args = ap.parse_args(argv)
+    started = run_started()
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     folder = args.model or None
     model = FaceModel.load(folder) if folder else bundled_face_model()  # the default precision
@@ -184,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
            "seconds": round(time.time() - t0, 1)}
     if not args.quick:
         out = ROOT / "bench" / "results" / "fer2013.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(doc, indent=1) + "\n")
+        write_results(out, doc, argv=argv, seeds=[0], script=__file__, started=started)
         log(f"wrote {out}")
     shipped = res_int8 if res_int8 else res
     print(json.dumps({"model": model.name, "accuracy": shipped[model.tta]["accuracy"],

@@ -37,6 +37,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit.recognize.fusion_models import FUSION_MODELS  # noqa: E402
 
@@ -77,6 +79,7 @@ def main() -> int:
     ap.add_argument("--unaligned", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "fusion_epoch_time.json"))
     args = ap.parse_args()
+    started = run_started()
     layout = "unaligned" if args.unaligned else "aligned_50"
     load_start = os.getloadavg()
     X, y = synthetic_mosi(SHAPES[layout], N_TRAIN)
@@ -118,8 +121,7 @@ def main() -> int:
         "results": results,
     }
     path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    write_results(path, out, seeds=[0], script=__file__, started=started, indent=2)
     print("wrote", path)
     return 0
 

@@ -24,6 +24,8 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import atomic_write_text, provenance, run_started  # noqa: E402
 
 from affectkit.bench.runner import make_model, model_registry, run_task, write_json  # noqa: E402
 from affectkit.bench.task_data import load_task_data  # noqa: E402
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "harness"))
     args = ap.parse_args(argv)
+    started = run_started()
     models = args.models or model_registry().names()
     tasks = args.tasks or TASKS.names()
     out = Path(args.out)
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             r = run_task(spec, make_model(m), seeds=tuple(args.seeds), data=data, debug=args.debug,
                          n_boot=args.bootstrap, model_name=m)
             r["command"] = "python bench/harness_all.py" + (" --debug" if args.debug else "")
+            r["provenance"] = provenance(argv, list(args.seeds), script=__file__, started=started)
             write_json(r, out / f"{t}__{m}{'__debug' if args.debug else ''}.json")
             results.append(r)
             pm = r["metrics"][r["primary"]]
@@ -115,11 +119,13 @@ def main(argv: list[str] | None = None) -> int:
                 skipped.setdefault(t, why)
     results.sort(key=lambda r: (r["task"], r["model"]))
     md = summary_markdown(results, skipped, args.seeds, args.debug)
-    (out / ("summary_debug.md" if args.debug else "summary.md")).write_text(md, encoding="utf-8")
-    (out / ("summary_debug.json" if args.debug else "summary.json")).write_text(json.dumps(
+    atomic_write_text(out / ("summary_debug.md" if args.debug else "summary.md"), md)
+    # the summary gathers earlier runs too: each row keeps its own file's provenance
+    atomic_write_text(out / ("summary_debug.json" if args.debug else "summary.json"), json.dumps(
         {"seeds": args.seeds, "skipped": skipped,
-         "results": [{k: r[k] for k in ("task", "task_version", "model", "protocol", "primary", "metrics", "seconds")}
-                     for r in results]}, indent=1), encoding="utf-8")
+         "results": [{**{k: r[k] for k in ("task", "task_version", "model", "protocol", "primary", "metrics", "seconds")},
+                      "provenance": r.get("provenance")} for r in results],
+         "provenance": provenance(argv, list(args.seeds), script=__file__, started=started)}, indent=1) + "\n")
     print(md)
     return 0
 

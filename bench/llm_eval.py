@@ -31,6 +31,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.datasets.text import load_carer, load_goemotions, load_meld  # noqa: E402
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cache", action="store_true", help="ask again even if the replies are cached")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args(argv)
+    started = run_started()
     args.out.mkdir(parents=True, exist_ok=True)
     for task in (("meld", "carer", "goemotions") if args.task == "all" else (args.task,)):
         common = dict(limit=args.limit, seed=args.seed, cache=not args.no_cache, concurrency=args.concurrency,
@@ -116,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             name = f"llm_{slug(args.model)}_{task}" + (f"_k{args.k_shot}" if args.k_shot else "") + \
                 ("_cot" if args.cot else "") + (f"_n{args.limit}" if args.limit else "")
         path = args.out / f"{name}.json"
-        path.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_results(path, res, argv=argv, seeds=[args.seed], script=__file__, started=started, indent=2,
+                      ensure_ascii=False)
         print(f"{task}: {res['headline']} {res['score']:.4f}, parse failures {res['parse_failure_rate']:.1%}, "
               f"{res['n']} texts in {res['seconds']} s -> {path}")
     return 0

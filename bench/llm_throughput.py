@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit.explain.llm.local import bundled_gguf, check_installed  # noqa: E402
 
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = ap.parse_args(argv)
+    started = run_started()
     check_installed()
     path = args.model or bundled_gguf()
     rows = [measure(path, t, args.generate, args.repeats) for t in args.threads]
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     stem = "local-gemma3-270m" if args.model is None else path.stem.lower()
     dest = args.out / f"llm_throughput_{stem}.json"
-    dest.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    write_results(dest, out, argv=argv, script=__file__, started=started, indent=2)
     print(f"-> {dest}")
     return 0
 

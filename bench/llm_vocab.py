@@ -24,6 +24,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.explain.llm.vocab import LEXICON, MIN_SIMILARITY, _embed, lexicon_label  # noqa: E402
@@ -45,6 +47,7 @@ def at_thresholds(sim: np.ndarray, pred: np.ndarray, gold: list[str]) -> dict:
 
 
 def main() -> int:
+    started = run_started()
     start = time.perf_counter()
     vocab = list(LEXICON)
     labels = np.array([LEXICON[w] for w in vocab])
@@ -73,7 +76,7 @@ def main() -> int:
            "encoder": "all-MiniLM-L6-v2 (bare words)", "seconds": round(time.perf_counter() - start, 2),
            "affectkit_version": __version__, "python": platform.python_version()}
     out = ROOT / "bench" / "results" / "llm_vocab.json"
-    out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    write_results(out, res, script=__file__, started=started, indent=2)
     t = f"{MIN_SIMILARITY:.1f}"
     print(f"NRC held-out ({len(held)} words): at {t}, coverage {nrc[t]['coverage']:.1%}, accuracy on mapped "
           f"{nrc[t]['accuracy_on_mapped']:.1%} (majority class {res['nrc_held_out']['majority_accuracy']:.1%}); "

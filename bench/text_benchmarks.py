@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench import metrics  # noqa: E402
@@ -41,6 +43,7 @@ def vader_meld_sentiment() -> dict:
 
 
 def main() -> int:
+    started = run_started()
     t0 = time.time()
     model = bundled_text_model()
     scores = evaluate_all(model)
@@ -58,8 +61,7 @@ def main() -> int:
         "details": scores, "seconds": round(time.time() - t0, 1),
     }
     out = ROOT / "bench" / "results" / "text_benchmarks.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_results(out, result, seeds=[result["seed"]], script=__file__, started=started, indent=2)
     print(json.dumps({"headline": headline, "targets": result["targets"],
                       "baselines": result["baselines"]}, indent=2))
     return 0

@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit.bench.datasets import load_meld  # noqa: E402
 
@@ -46,6 +48,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
+    started = run_started()
     df = load_meld("test").iloc[: args.n]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), HF_HUB_OFFLINE="1")
     results = {}
@@ -73,8 +76,7 @@ def main() -> int:
            "note": "end to end: process start, model load, inference, JSON output; median of repeats",
            "results": results}
     path = ROOT / "bench" / "results" / "text_throughput.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    write_results(path, out, script=__file__, started=started, indent=2)
     return 0
 
 

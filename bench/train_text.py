@@ -28,6 +28,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench import metrics  # noqa: E402
@@ -140,6 +142,7 @@ per label, tuned on the dev split. Trained on {t['machine']} in {t['seconds'] / 
     python bench/train_text.py --seed {t['seed']} --epochs {t['epochs']}
 
 ## Test scores (official test splits; `python bench/text_benchmarks.py`)
+<!-- figures: bench/results/text_train.json#scores -->
 | dataset | metric | score |
 |---|---|---|
 | MELD emotion (7) | weighted-F1 | {m['emotion']['weighted_f1']:.3f} |
@@ -179,6 +182,7 @@ def main(argv=None) -> int:
                     help="keep the network already in --out (same recipe, already trained) and redo only "
                          "the lexical heads, thresholds, evaluation and model card")
     args = ap.parse_args(argv)
+    started = run_started()
     if args.debug:
         args.limit, args.eval_limit, args.epochs = args.limit or 48, args.eval_limit or 40, 1
         args.n_top, args.rank, args.max_len, args.meld_repeat = 1, 4, 48, 1
@@ -228,8 +232,7 @@ def main(argv=None) -> int:
     result = {"command": "python bench/train_text.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "training": model.meta["training"], "blend": model.meta["blend"], "scores": scores}
     if not args.debug:
-        Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.results).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_results(args.results, result, argv=argv, seeds=[args.seed], script=__file__, started=started, indent=2)
     print(json.dumps(model.meta["test_scores"], indent=2))
     return 0
 

@@ -30,6 +30,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
+from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import loso  # noqa: E402
@@ -42,6 +44,7 @@ CARD = """# Speech-emotion head (voice.emotion) {version}
 
 Emotion from how something is said, for `affectkit predict voice` and the voice path of `analyze`.
 
+<!-- figures: bench/results/voice_train.json bench/results/emodb.json#data bench/results/emodb.json#recipe -->
 | | |
 |---|---|
 | data | EmoDB (Burkhardt et al., 2005), the copy in `../shared/data/speech/emodb` (every file cut or zero-padded to 2.000 s at 22,050 Hz and peak-normalised): {n} utterances, {n_speakers} speakers, German acted speech |
@@ -56,6 +59,7 @@ Emotion from how something is said, for `affectkit predict voice` and the voice 
 
 ## Scores (EmoDB, leave-one-speaker-out, this exact recipe)
 
+<!-- figures: bench/results/voice_train.json -->
 | protocol | UAR | accuracy |
 |---|---|---|
 | strict | {uar:.3f} | {acc:.3f} |
@@ -88,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", help="feature cache folder (default $AFFECTKIT_CACHE or ~/.cache/affectkit)")
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-speaker-out figures")
     args = ap.parse_args(argv)
+    started = run_started()
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
     out = Path(args.out) if args.out else WEIGHTS_DIR
@@ -133,11 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     scores = {"loso_strict_uar": None if cv is None else cv["uar"],
               "loso_strict_accuracy": None if cv is None else cv["accuracy"]}
     if not args.debug:
-        res = ROOT / "bench" / "results"
-        res.mkdir(parents=True, exist_ok=True)
-        (res / "voice_train.json").write_text(json.dumps(
-            {"command": "python bench/train_voice.py", "seed": SEED, "head": head.get_params(),
-             "blocks": list(BLOCKS), "n": int(len(y)), "seconds": round(seconds, 1), **scores}, indent=1) + "\n")
+        write_results(ROOT / "bench" / "results" / "voice_train.json",
+                      {"command": "python bench/train_voice.py", "seed": SEED, "head": head.get_params(),
+                       "blocks": list(BLOCKS), "n": int(len(y)), "seconds": round(seconds, 1), **scores},
+                      argv=argv, seeds=[SEED], script=__file__, started=started)
     print(json.dumps(scores))
     return 0
 
