@@ -97,7 +97,6 @@ PENDING: list[Allowed] = [
 # Figures that no bench script produces (reported in issue 15; not being sourced yet). Each should
 # get a script and a results file, or leave the docs.
 UNSOURCED: list[Allowed] = [
-    Allowed("docs/robust.md", "|", (), "timings of a one-off Python snippet on a loaded machine, no results file"),
     Allowed("src/affectkit/weights/face/MODEL_CARD.md", "| network |", ("657,319",),
             "parameters before BatchNorm folding, counted by bench/train_face.py for the card; face_train.json "
             "records them from the next training run on (fer2013.json has 656,647, BatchNorm folded)"),
