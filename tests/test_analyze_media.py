@@ -2,14 +2,19 @@
 import pytest
 
 import affectkit
-from affectkit.analyze_media import is_media
 from affectkit.core.errors import AudioError, DependencyError
+from affectkit.io.probe import sniff
 
 
-def test_media_is_told_from_transcripts_by_suffix():
-    assert all(is_media(f"a.{ext}") for ext in "wav flac mp3 ogg m4a opus aac webm mp4 mkv mov avi".split())
-    assert is_media("Talk.MP4") and is_media("/x/y.z/talk.wav")
-    assert not any(is_media(f"a.{ext}") for ext in ("srt", "vtt", "json", "txt", "")) and not is_media("wav")
+def test_media_is_told_from_transcripts_by_content_then_name(tmp_path, two_utterances):
+    wav_as_txt, srt, text_as_mp4 = tmp_path / "a.txt", tmp_path / "b.srt", tmp_path / "c.MP4"
+    wav_as_txt.write_bytes(two_utterances.read_bytes())
+    srt.write_text("1\n00:00:00,000 --> 00:00:01,000\nhi\n")
+    text_as_mp4.write_text("hello")
+    assert sniff(two_utterances) == "media" and sniff(wav_as_txt) == "media"   # a container signature
+    assert sniff(srt) == "transcript"
+    assert sniff(text_as_mp4) == "media"          # named media: the probe refuses it with a clear line
+    assert sniff(tmp_path / "missing.wav") is None
 
 
 def test_analyze_audio_with_a_transcript_and_records_frame(tmp_path, two_utterances, text_model):

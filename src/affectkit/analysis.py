@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from affectkit.analyze_media import is_media
 
 
 class Analysis:
@@ -137,8 +136,6 @@ def analyze(path: str | Path, transcript: str | Path | None = None, **options: A
     speech-to-text) or a video (face too); what a file is comes from its content (``io.probe``).
     ``options`` go to ``analyze_path`` (``model`` is taken as ``text_model``, ``fmt`` as
     ``transcript_format``); ``timings=True`` adds the seconds per stage (``record["timings"]``)."""
-    if transcript is not None and not is_media(path):
-        raise ValueError("transcript= goes with an audio or video file; this input is a transcript itself")
     if "model" in options:
         options["text_model"] = options.pop("model")
     if "fmt" in options:

@@ -30,13 +30,7 @@ if TYPE_CHECKING:
     from affectkit.recognize.text_model import TextModel
     from affectkit.recognize.voice_head import VoiceEmotionHead
 
-from affectkit.io.probe import MEDIA_SUFFIXES  # noqa: E402  (re-exported: is_media's suffixes)
 WINDOW = 2.0  # seconds: the fixed windows of a video without a transcript or speech
-
-
-def is_media(path: str | Path) -> bool:
-    """True for an audio or video file name (by suffix); transcripts (srt vtt json txt) are not."""
-    return Path(str(path)).suffix.lower() in MEDIA_SUFFIXES
 
 
 @dataclass(frozen=True)

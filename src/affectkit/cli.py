@@ -223,7 +223,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _media_suffixes() -> frozenset[str]:
-    from affectkit.analyze_media import MEDIA_SUFFIXES
+    from affectkit.io.probe import MEDIA_SUFFIXES
 
     return MEDIA_SUFFIXES
 

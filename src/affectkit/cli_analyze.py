@@ -20,7 +20,6 @@ from affectkit.core.errors import AffectkitError, DependencyError, InputError, M
 
 EXT = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
 FAILURES = "failures.json"
-TRANSCRIPT_SUFFIXES = (".srt", ".vtt", ".json", ".txt")
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -208,10 +207,10 @@ def _timings_line(doc: dict) -> str:
 
 def check_options(args: argparse.Namespace, files: list[str], folders: list[Path]) -> None:
     """Usage errors of ``analyze``'s options, before any work."""
-    from affectkit.analyze_media import is_media
     from affectkit.cli import _Usage
+    from affectkit.io.probe import sniff
 
-    media = [p for p in files if is_media(p)]
+    media = [p for p in files if sniff(p) == "media"]
     if args.transcript is not None:
         if folders or len(args.inputs) != 1 or len(media) != 1:
             raise _Usage("--transcript goes with exactly one audio or video file (and no other input)")
@@ -243,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
     """``affectkit analyze`` (see cli.py's help for the options and exit statuses)."""
     from affectkit.cli import EXIT_ITEM_FAILED, EXIT_OK, _check_output, _Usage
     from affectkit.explain.llm.cli import add_llm_to_documents, backend_from_args
-    from affectkit.io.probe import Limits
+    from affectkit.io.probe import Limits, sniff
 
     files, folders = expand_inputs(list(args.inputs))
     check_options(args, files, folders)
@@ -258,11 +257,12 @@ def run(args: argparse.Namespace) -> int:
     if not batch:
         _check_output(args)
     head = None
-    if any(not f.lower().endswith(TRANSCRIPT_SUFFIXES) for f in files):
+    kinds = {sniff(f) for f in files}  # by content, as each input will be read (io.probe)
+    if "media" in kinds:
         from affectkit.recognize.voice_affect import bundled_voice_head
 
         head = bundled_voice_head()  # once for all inputs; a broken model is exit 3 before any work
-    if any(f.lower().endswith(TRANSCRIPT_SUFFIXES) for f in files):
+    if "transcript" in kinds:
         from affectkit.recognize.text_model import bundled_text_model
 
         bundled_text_model()

@@ -21,7 +21,6 @@ from pathlib import Path
 from affectkit.core.errors import AudioError, InputError, TranscriptError
 
 MB = 1024 * 1024
-TRANSCRIPT_SUFFIXES = frozenset({".srt", ".vtt", ".json", ".txt"})
 MEDIA_SUFFIXES = frozenset({".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".aac",
                             ".webm", ".mp4", ".mkv", ".mov", ".avi", ".m4v"})
 ENV = {"max_file_mb": "AFFECTKIT_MAX_FILE_MB", "max_duration": "AFFECTKIT_MAX_DURATION",
@@ -155,6 +154,20 @@ def check_transcript(path: str | Path, limits: Limits | None = None) -> int:
                                          f"are refused (raise {OPTION['max_transcript_mb']} or "
                                          f"{ENV['max_transcript_mb']})")
     return size
+
+
+def sniff(path: str | Path) -> str | None:
+    """"media" or "transcript": what ``probe_input`` will read the file as, from its first bytes
+    (a container signature, else a media name), without the limits and stream checks; None when
+    the file cannot be read (``probe_input`` says why). The one place a file kind is decided."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if media_signature(head) is not None or Path(str(path)).suffix.lower() in MEDIA_SUFFIXES:
+        return "media"
+    return "transcript"
 
 
 def probe_input(path: str | Path, limits: Limits | None = None) -> InputProbe:

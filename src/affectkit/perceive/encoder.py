@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from affectkit.core.errors import ModelError
+from affectkit.core.once import once
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 
@@ -35,27 +37,46 @@ def encoder_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _offline() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' own logging at error level and its progress bars off while a bundled model
+    loads (notes about unused weights are about our files, not the user's), then as the user had it: no
+    process-wide change. Loading reads local files only (``local_files_only=True``): nothing
+    goes to the hub, without setting ``HF_HUB_OFFLINE`` for the whole process."""
+    from transformers.utils import logging as hf_logging
+
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # "Loading weights" bars on stderr: not the user's progress
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
-@functools.lru_cache(maxsize=1)
+@once
 def load_tokenizer():
-    _offline()
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(str(encoder_path()), local_files_only=True)
+    with quiet_transformers():
+        return AutoTokenizer.from_pretrained(str(encoder_path()), local_files_only=True)
 
 
 def load_transformer():
     """A fresh BertModel with the encoder weights (eval mode, CPU)."""
-    _offline()
     from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(encoder_path()), local_files_only=True)
+    with quiet_transformers():
+        model = AutoModel.from_pretrained(str(encoder_path()), local_files_only=True)
     return model.eval()
+
+
+@once
+def load_sentence_model():
+    """The sentence-transformers model over the encoder (CPU), built once per process."""
+    from sentence_transformers import SentenceTransformer
+
+    with quiet_transformers():
+        return SentenceTransformer(str(encoder_path()), device="cpu", local_files_only=True)

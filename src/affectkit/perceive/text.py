@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from affectkit.core.errors import InputError
-from affectkit.perceive.encoder import encoder_path, _offline
+from affectkit.perceive.encoder import load_sentence_model
 from affectkit.perceive.registry import EXTRACTORS
 
 NRC_CATEGORIES = ("anger", "anticipation", "disgust", "fear", "joy", "negative",
@@ -41,12 +41,8 @@ class MiniLMEmbedding:
         self.batch_size = batch_size
 
     @staticmethod
-    @functools.lru_cache(maxsize=1)
     def _model():
-        _offline()
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(str(encoder_path()), device="cpu", local_files_only=True)
+        return load_sentence_model()
 
     def extract(self, texts: Sequence[str]) -> pd.DataFrame:
         texts = _check(texts)

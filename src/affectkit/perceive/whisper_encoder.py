@@ -10,7 +10,6 @@ the maximum, scaled (x + 4) / 4).
 from __future__ import annotations
 
 import struct
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import torch
 from torch import nn
 
 from affectkit.core.errors import ModelError
+from affectkit.core.once import once
 
 SAMPLE_RATE = 16000
 N_FFT, HOP, N_MELS = 400, 160, 80
@@ -146,7 +146,7 @@ class WhisperEncoder(nn.Module):
         return states
 
 
-@lru_cache(maxsize=1)
+@once
 def load_encoder() -> WhisperEncoder:
     """The Whisper-base encoder of the ``asr`` extra, built once per process."""
     from affectkit.store.whisper_files import whisper_model_dir

@@ -11,7 +11,6 @@ keeps full precision.
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from affectkit.core.errors import ModelError
+from affectkit.core.once import once
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "face"
 CONFIG_FILE = "config.json"
@@ -202,11 +202,11 @@ def bundled_face_model(folder: str | Path | None = None) -> FaceModel:
     """The face model that ships in the package (loaded once per process, folder and precision);
     ``$AFFECTKIT_FACE_MODEL`` points at another trained folder, ``$AFFECTKIT_FACE_PRECISION``
     picks int8 or fp32. ModelError if unusable."""
-    return _cached_model(str(folder or os.environ.get("AFFECTKIT_FACE_MODEL") or WEIGHTS_DIR),
+    return _cached_model(str(Path(folder or os.environ.get("AFFECTKIT_FACE_MODEL") or WEIGHTS_DIR).resolve()),
                          os.environ.get("AFFECTKIT_FACE_PRECISION") or "auto")
 
 
-@functools.lru_cache(maxsize=4)
+@once
 def _cached_model(folder: str, precision: str) -> FaceModel:
     return FaceModel.load(folder, precision)
 

@@ -22,7 +22,6 @@ adding ``"face": {...}`` is all a new modality needs). For one utterance:
 """
 from __future__ import annotations
 
-import functools
 import json
 import math
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Mapping
 import numpy as np
 
 from affectkit.core.errors import ModelError
+from affectkit.core.once import once
 from affectkit.core.labels import EMOTION
 from affectkit.recognize.calibrate import temperature_scale
 
@@ -83,7 +83,7 @@ class FusionConfig:
         return config
 
 
-@functools.lru_cache(maxsize=1)
+@once
 def bundled_fusion() -> FusionConfig:
     """The shipped fusion settings (loaded once per process)."""
     return FusionConfig.load()

@@ -1,7 +1,6 @@
 """The bundled text model: load it, save it, and read emotion / sentiment from texts."""
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Sequence
@@ -9,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from affectkit.core.errors import InputError, ModelError
+from affectkit.core.once import once
 from affectkit.perceive.encoder import ENCODER_NAME, encoder_fingerprint
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "text"
@@ -185,10 +185,18 @@ class TextModel:
         return probs
 
 
-@functools.lru_cache(maxsize=2)
 def bundled_text_model(folder: str | None = None) -> TextModel:
-    """The text model that ships in the package (loaded once per process).
-    ``$AFFECTKIT_TEXT_MODEL`` points at another trained folder (e.g. a retrained one)."""
+    """The text model that ships in the package, or ``folder``, or the trained folder that
+    ``$AFFECTKIT_TEXT_MODEL`` names (read at each call): loaded once per process and folder,
+    also when several threads ask at once."""
     import os
 
-    return TextModel.load(folder or os.environ.get("AFFECTKIT_TEXT_MODEL") or WEIGHTS_DIR)
+    return _loaded(str(Path(folder or os.environ.get("AFFECTKIT_TEXT_MODEL") or WEIGHTS_DIR).resolve()))
+
+
+@once
+def _loaded(folder: str) -> TextModel:
+    return TextModel.load(folder)
+
+
+bundled_text_model.cache_clear = _loaded.cache_clear  # type: ignore[attr-defined]
