@@ -76,7 +76,7 @@ def test_analyze_api_views_and_safe_writes(tmp_path, text_model):
     assert out.read_text() == page and page.count('class="utt"') == 10
     with pytest.raises(InputError, match="already exists"):
         result.to_html(out)
-    with pytest.raises(ValueError, match="transcript"):
+    with pytest.raises(InputError, match="is a transcript itself"):
         affectkit.analyze(INTERVIEW, transcript=INTERVIEW)
 
 

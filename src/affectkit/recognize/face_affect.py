@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from affectkit.core.atomic import atomic_path, write_atomic
 from affectkit.core.errors import ModelError
 from affectkit.core.once import once
 
@@ -58,13 +59,9 @@ class FaceModel:
         folder.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().half() if v.is_floating_point() else v.detach()
                  for k, v in self.net.state_dict().items() if not k.endswith("num_batches_tracked")}
-        tmp = folder / (WEIGHTS_FILE + ".tmp")
-        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp))
-        tmp.chmod(0o644)
-        tmp.replace(folder / WEIGHTS_FILE)
-        tmp = folder / (CONFIG_FILE + ".tmp")
-        tmp.write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(folder / CONFIG_FILE)
+        with atomic_path(folder / WEIGHTS_FILE) as tmp:
+            save_file({k: v.contiguous() for k, v in state.items()}, str(tmp))
+        write_atomic(folder / CONFIG_FILE, json.dumps(self.meta, indent=2, sort_keys=True) + "\n")
 
     def save_int8(self, views, folder: str | Path, note: str) -> dict[str, Any]:
         """Calibrate int8 inference on normalised ``views`` (tensors [N, 1, crop, crop]; see
@@ -77,16 +74,12 @@ class FaceModel:
 
         state = calibrate(self.net, views, self.crop)
         folder = Path(folder)
-        tmp = folder / (INT8_FILE + ".tmp")
-        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp))
-        tmp.chmod(0o644)
-        tmp.replace(folder / INT8_FILE)
+        with atomic_path(folder / INT8_FILE) as tmp:
+            save_file({k: v.contiguous() for k, v in state.items()}, str(tmp))
         self.meta["int8"] = {"backend": BACKEND, "file": INT8_FILE, "calibration": note,
                              "method": "post-training static quantisation (torch FX), per-channel int8 "
                                        "weights, histogram-calibrated uint8 activations"}
-        tmp = folder / (CONFIG_FILE + ".tmp")
-        tmp.write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(folder / CONFIG_FILE)
+        write_atomic(folder / CONFIG_FILE, json.dumps(self.meta, indent=2, sort_keys=True) + "\n")
         self.int8_net = to_int8(self.net, state, self.crop)
         return self.meta["int8"]
 

@@ -12,6 +12,8 @@ from typing import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from affectkit.core.atomic import atomic_path
+
 
 class TfidfLogReg(BaseEstimator, ClassifierMixin):
     """Word 1-2-gram TF-IDF (sublinear tf) and one logistic regression per class
@@ -78,12 +80,11 @@ class TfidfLogReg(BaseEstimator, ClassifierMixin):
     # -- storage: plain arrays in an .npz (no pickle) -------------------------------------
     def save(self, path: str | Path) -> None:
         terms = sorted(self.vocabulary_, key=self.vocabulary_.get)
-        tmp = Path(str(path) + ".tmp.npz")
-        np.savez_compressed(tmp, terms=np.array(terms), idf=self.idf_.astype(np.float32),
-                            coef=self.coef_.astype(np.float16), intercept=self.intercept_.astype(np.float32),
-                            params=np.array([self.ngram_range[0], self.ngram_range[1], self.min_df,
-                                             self.max_features, int(self.multilabel)]), C=np.array(self.C))
-        tmp.replace(path)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:  # a file object: numpy adds no suffix
+            np.savez_compressed(fh, terms=np.array(terms), idf=self.idf_.astype(np.float32),
+                                coef=self.coef_.astype(np.float16), intercept=self.intercept_.astype(np.float32),
+                                params=np.array([self.ngram_range[0], self.ngram_range[1], self.min_df,
+                                                 self.max_features, int(self.multilabel)]), C=np.array(self.C))
 
     @classmethod
     def load(cls, path: str | Path) -> "TfidfLogReg":

@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
+from affectkit.core.atomic import atomic_path, write_atomic
 from affectkit.core.errors import InputError, ModelError
 from affectkit.core.once import once
 from affectkit.perceive.encoder import ENCODER_NAME, encoder_fingerprint
@@ -90,13 +91,11 @@ class TextModel:
         meta = dict(self.meta, net=self.net.config.to_dict(), encoder=ENCODER_NAME,
                     encoder_sha256_16=encoder_fingerprint())
         state = {k: v.half() if v.is_floating_point() else v for k, v in self.net.trainable_state().items()}
-        tmp = folder / (WEIGHTS_FILE + ".tmp")
-        save_file(state, str(tmp))
-        tmp.chmod(0o644)
-        tmp.replace(folder / WEIGHTS_FILE)
+        with atomic_path(folder / WEIGHTS_FILE) as tmp:
+            save_file(state, str(tmp))
         for task, head in self.lexical.items():
             head.save(folder / f"lexical_{task}.npz")
-        (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(folder / CONFIG_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def load(cls, folder: str | Path = WEIGHTS_DIR) -> "TextModel":

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from affectkit.core.atomic import atomic_path
 from affectkit.core.data import Segment
 
 log = logging.getLogger("affectkit.store")
@@ -99,16 +99,8 @@ class FeatureCache:
         meta["key"] = key
         path = self.entry(name, key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path, fsync=True) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, __meta__=np.array(json.dumps(meta)), **arrays)
         return path
 
     def extract(self, extractor: Any, path: str | Path,

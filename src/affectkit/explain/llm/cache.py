@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from affectkit.core.atomic import write_atomic
 from affectkit.store.cache import default_cache_dir
 
 log = logging.getLogger("affectkit.llm")
@@ -57,14 +56,5 @@ class ResponseCache:
         and body, never the key) is stored beside the response so an entry can be read back."""
         path = self.entry(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": key, "request": request, "response": response}, fh, ensure_ascii=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        entry = json.dumps({"key": key, "request": request, "response": response}, ensure_ascii=False)
+        return write_atomic(path, entry, fsync=True)

@@ -26,6 +26,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from affectkit.core.atomic import atomic_path
 from affectkit.core.errors import DependencyError, InputError
 from affectkit.explain.llm.cache import ResponseCache, request_key
 from affectkit.explain.llm.client import ChatReply, Messages, _Batch, reply_from_response
@@ -52,12 +53,8 @@ def bundled_gguf(models_dir: str | Path | None = None) -> Path:
         pkg.verify_chunks()
     except (FileNotFoundError, ImportError) as exc:
         raise DependencyError(f"the Gemma 3 270M GGUF chunks are missing ({exc}): {INSTALL}") from exc
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
+    with atomic_path(path) as tmp:
         pkg.assemble(tmp, overwrite=True)  # joins and checks the sha256
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
