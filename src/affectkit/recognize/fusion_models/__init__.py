@@ -4,7 +4,9 @@ The contract every registered model follows (the research harness relies on it):
 
 - ``X`` is a ``dict[str, np.ndarray]``: modality name ("text", "audio", "vision", ...) -> float32
   array, either ``[N, D]`` (one vector per sample) or ``[N, T, D]`` (a sequence per sample,
-  padded at the end with all-zero time steps).
+  padded at the end with all-zero time steps). Wrapped as ``Modalities(text=..., audio=...)`` it
+  also goes through scikit-learn's splitters (``cross_val_score``, ``GridSearchCV``,
+  ``train_test_split``), which cannot index a plain dict by rows.
 - A modality missing for sample ``i`` is all-NaN in that sample's rows; a modality missing for all
   samples may simply be absent from the dict at predict time. Models never fail on either.
 - ``y`` is ``[N]``: integer class ids (classification) or floats (regression, e.g. MOSI sentiment
@@ -28,9 +30,10 @@ __all__ = ["FUSION_MODELS"]
 
 # The models register themselves on import (after FUSION_MODELS exists: they import it).
 from affectkit.recognize.fusion_models.base import FusionEstimator  # noqa: E402
+from affectkit.recognize.fusion_models.modalities import Modalities  # noqa: E402
 from affectkit.recognize.fusion_models import concat, late, lmf, misa, mult, tfn  # noqa: E402,F401
 
-__all__ += ["FusionEstimator", "load_model"]
+__all__ += ["FusionEstimator", "Modalities", "load_model"]
 
 
 def load_model(path: str) -> FusionEstimator:
