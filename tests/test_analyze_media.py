@@ -1,9 +1,29 @@
-"""The Python API for recordings: ``affectkit.analyze_audio`` and its DataFrame."""
+"""The Python API for recordings: ``affectkit.analyze`` on audio, its record and DataFrame; the
+deprecated ``analyze_audio`` wrapper."""
+from pathlib import Path
+
 import pytest
 
 import affectkit
 from affectkit.core.errors import AudioError, DependencyError
 from affectkit.io.probe import sniff
+
+
+def analyze_audio(path, transcript=None, **options):
+    """A recording read from its sound: the record, through the one entry point."""
+    return affectkit.analyze(path, transcript, faces=False, **options).record
+
+
+def test_the_deprecated_wrappers_warn_and_give_the_same_record(two_utterances, text_model):
+    with pytest.warns(DeprecationWarning, match="analyze_audio"):
+        old = affectkit.analyze_audio(two_utterances, asr=False, text_model=text_model, explain=False)
+    new = affectkit.analyze(two_utterances, asr=False, text_model=text_model, explain=False).record
+    assert old == new and old["kind"] == "audio"
+    with pytest.warns(DeprecationWarning, match="analyze_transcript"):
+        assert affectkit.analyze_transcript(Path(__file__).parent.parent / "examples" / "interview.srt",
+                                            model=text_model)["kind"] == "transcript"
+    with pytest.raises(TypeError, match="unknown option"):
+        affectkit.analyze(two_utterances, progres=print)
 
 
 def test_media_is_told_from_transcripts_by_content_then_name(tmp_path, two_utterances):
@@ -20,7 +40,7 @@ def test_media_is_told_from_transcripts_by_content_then_name(tmp_path, two_utter
 def test_analyze_audio_with_a_transcript_and_records_frame(tmp_path, two_utterances, text_model):
     srt = tmp_path / "t.srt"
     srt.write_text("1\n00:00:00,500 --> 00:00:02,500\nI really did not expect to see you here today.\n")
-    doc = affectkit.analyze_audio(two_utterances, transcript=srt, text_model=text_model)
+    doc = analyze_audio(two_utterances, transcript=srt, text_model=text_model)
     assert doc["kind"] == "audio" and doc["segmentation"]["method"] == "transcript"
     assert doc["segmentation"]["transcript"] == str(srt) and doc["segmentation"]["model"] is None
     df = affectkit.records_frame(doc)
@@ -38,7 +58,7 @@ def test_analyze_audio_fuses_text_and_voice_and_explains(tmp_path, two_utterance
     srt = tmp_path / "two.srt"
     srt.write_text("1\n00:00:00,000 --> 00:00:02,700\nI really did not expect to see you here today.\n\n"
                    "2\n00:00:03,650 --> 00:00:06,800\nWell, that is a very pleasant surprise, my friend.\n")
-    doc = affectkit.analyze_audio(two_utterances, transcript=srt, text_model=text_model)
+    doc = analyze_audio(two_utterances, transcript=srt, text_model=text_model)
     assert doc["models"]["fusion"] == bundled_fusion().name
     assert doc["summary"]["conflicts"] == sum(s["conflict"] for s in doc["segments"])
     for seg in doc["segments"]:
@@ -62,8 +82,8 @@ def test_analyze_audio_fuses_text_and_voice_and_explains(tmp_path, two_utterance
 
 def test_analyze_audio_without_the_extra(no_asr_extra, two_utterances):
     with pytest.raises(DependencyError, match=r"affectkit\[asr\]"):
-        affectkit.analyze_audio(two_utterances, asr=True)
-    doc = affectkit.analyze_audio(two_utterances)          # asr=None: when installed, else VAD
+        analyze_audio(two_utterances, asr=True)
+    doc = analyze_audio(two_utterances)          # asr=None: when installed, else VAD
     assert doc["segmentation"]["method"] == "vad" and len(doc["segments"]) == 2
     assert all(s["text"] == "" and s["modality_weights"] == {"voice": 1.0} for s in doc["segments"])
     assert all(s["emotion"] == s["voice_emotion"]["label"] and s["explanation"].startswith(f"voice ({s['emotion']}):")
@@ -72,7 +92,7 @@ def test_analyze_audio_without_the_extra(no_asr_extra, two_utterances):
 
 def test_analyze_audio_on_silence_raises(silent_wav):
     with pytest.raises(AudioError, match="silent"):
-        affectkit.analyze_audio(silent_wav, asr=False)
+        analyze_audio(silent_wav, asr=False)
 
 
 def test_a_second_run_reads_speech_to_text_and_features_back(tmp_path, whisper, text_model, two_utterances,
@@ -81,7 +101,7 @@ def test_a_second_run_reads_speech_to_text_and_features_back(tmp_path, whisper, 
     from affectkit.store.cache import FeatureCache
 
     cache = FeatureCache(tmp_path / "cache")
-    first = affectkit.analyze_audio(two_utterances, text_model=text_model, cache=cache)
+    first = analyze_audio(two_utterances, text_model=text_model, cache=cache)
     assert first["segmentation"]["method"] == "asr"
     stored = {p.parent.parent.name for p in (tmp_path / "cache" / "features").rglob("*.npz")}
     assert stored == {"segment.asr", "voice.emotion_input", "voice.prosody"}
@@ -92,6 +112,6 @@ def test_a_second_run_reads_speech_to_text_and_features_back(tmp_path, whisper, 
     monkeypatch.setattr(asr, "transcribe", fail)
     from affectkit.perceive.voice_sets import EmotionInput
     monkeypatch.setattr(EmotionInput, "extract_signal", fail)
-    second = affectkit.analyze_audio(two_utterances, text_model=text_model, cache=cache)
+    second = analyze_audio(two_utterances, text_model=text_model, cache=cache)
     assert second["segments"] == first["segments"]                # words, times, readings: all the same
     assert len(first["segments"][0]["words"]) >= 2

@@ -121,11 +121,11 @@ def test_analyze_corrupt_video_is_an_error_line_and_exit_1(capsys, tmp_path):
 
 
 def test_analyze_video_api_rejects_a_file_without_pictures(media, utterance):
-    from affectkit.analyze_media import analyze_video
+    from affectkit import analyze_video
     from affectkit.core.errors import VideoError
 
     audio_only = media.ffmpeg("speech_only.mp4", "-i", str(utterance), "-c:a", "aac")
-    with pytest.raises(VideoError, match="no video stream"):
+    with pytest.raises(VideoError, match="no video stream"), pytest.warns(DeprecationWarning):
         analyze_video(audio_only)
 
 

@@ -5,9 +5,8 @@ __version__ = "0.1.0"
 
 from affectkit.core import EMOTION, SENTIMENT, AffectkitError, InputError, Prediction, Segment
 from affectkit.pipeline import pipeline
-from affectkit.analyze import analyze_segments, analyze_transcript, records_frame
-from affectkit.analyze_media import analyze_audio, analyze_video
-from affectkit.analysis import Analysis, analyze
+from affectkit.analysis import (Analysis, Options, analyze, analyze_audio, analyze_segments, analyze_transcript,
+                                analyze_video, records_frame)
 
-__all__ = ["__version__", "pipeline", "analyze", "Analysis", "analyze_audio", "analyze_video", "analyze_transcript", "analyze_segments", "records_frame", "EMOTION", "SENTIMENT", "AffectkitError", "InputError",
+__all__ = ["__version__", "pipeline", "analyze", "Analysis", "Options", "analyze_audio", "analyze_video", "analyze_transcript", "analyze_segments", "records_frame", "EMOTION", "SENTIMENT", "AffectkitError", "InputError",
            "Prediction", "Segment"]

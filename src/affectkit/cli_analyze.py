@@ -300,8 +300,9 @@ def run(args: argparse.Namespace) -> int:
 def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> dict:
     """The record of one input; a failed input's record has its reason in ``errors`` (said on
     stderr). Missing dependencies and broken models propagate (exit 3)."""
-    from affectkit.analysis import analyze_path
-    from affectkit.analyze import failed_record
+    from affectkit.analysis.options import Options
+    from affectkit.analysis.pipeline import run as run_pipeline
+    from affectkit.analysis.record import failed_record
     from affectkit.core.timing import Timer
     from affectkit.store.cache import FeatureCache
 
@@ -311,11 +312,11 @@ def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> di
 
     fmt = None if args.transcript_format == "auto" else args.transcript_format
     try:
-        doc = analyze_path(path, args.transcript, transcript_format=fmt, asr=False if args.no_asr else None,
-                           language=args.language, fps=args.fps, window=args.window, voice_head=head,
-                           cache=None if args.no_cache else FeatureCache(), explain=not args.no_explain,
-                           limits=limits, timer=Timer(bar), note=note, timings=args.timings,
-                           landmarks=args.face_landmarks)
+        doc = run_pipeline(path, args.transcript, Options(
+            transcript_format=fmt, asr=False if args.no_asr else None, language=args.language, fps=args.fps,
+            window=args.window, voice_head=head, cache=None if args.no_cache else FeatureCache(),
+            explain=not args.no_explain, limits=limits, timer=Timer(bar), note=note, timings=args.timings,
+            landmarks=args.face_landmarks))
     except (ModelError, DependencyError):
         raise
     except AffectkitError as exc:

@@ -114,7 +114,7 @@ def test_works_with_network_disabled(tmp_path):
 
 
 def test_analyze_transcript_to_pandas():
-    doc = affectkit.analyze_transcript("examples/interview.srt")
+    doc = affectkit.analyze("examples/interview.srt").record
     df = affectkit.records_frame(doc)
     assert len(df) == 10 and list(df.speaker[:2]) == ["Maya", "Sam"]
     assert {"emotion", "sentiment", "emotion_joy", "sentiment_negative"} <= set(df.columns)

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 import affectkit
-from affectkit.analyze import failed_record
+from affectkit.analysis.record import failed_record
 from affectkit.cli import main
 from affectkit.schema import SCHEMA_FILE, SCHEMA_VERSION, RecordError, channels, conform, problems, schema_text
 

@@ -84,7 +84,7 @@ def test_without_the_extra_a_dependency_error_names_it(no_asr_extra):
 
 def test_affectkit_imports_and_works_without_faster_whisper():
     code = ("import sys; sys.modules['faster_whisper'] = None\n"
-            "import affectkit, affectkit.segment, affectkit.analyze_media, affectkit.cli\n"
+            "import affectkit, affectkit.segment, affectkit.analysis.pipeline, affectkit.cli\n"
             "assert affectkit.segment.vad_segments and affectkit.analyze_audio\n"
             "affectkit.cli.build_parser().parse_args(['analyze', 'x.wav', '--no-asr'])\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
