@@ -42,7 +42,7 @@ from affectkit.core.labels import EMOTION  # noqa: E402
 from affectkit.recognize.face_affect import INT8_FILE, WEIGHTS_DIR, FaceModel  # noqa: E402
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
 from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
-from affectkit.recognize.recipes import RECIPE_FILE, load_recipe, recipe_record, with_overrides, write_recipe  # noqa: E402
+from affectkit.recognize.recipes import RECIPE_FILE, recipe_record, script_recipe, write_recipe  # noqa: E402
 
 # The model version comes from the recipe's model_version. 4 (bench/recipes/face_v4.json, not trained yet):
 # + degradation augmentation; 3: 90 epochs (2026-11-28, shipped); 2: 24 epochs (2026-11-23); 1: 11 epochs.
@@ -178,9 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
-    doc = load_recipe("face", args.recipe)
-    doc = with_overrides(doc, {**(DEBUG_OVERRIDES if args.debug else {}), "epochs": args.epochs,
-                               "seed": args.seed, "threads": args.threads}, "face")
+    doc = script_recipe(ap, "face", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), "epochs": args.epochs,
+                                                  "seed": args.seed, "threads": args.threads})
     params = doc["params"]
     if params["threads"]:
         torch.set_num_threads(params["threads"])

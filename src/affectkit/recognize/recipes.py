@@ -18,6 +18,7 @@ A recipe file::
 """
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 from pathlib import Path
@@ -56,6 +57,7 @@ FACE_PARAMS: dict[str, Any] = {
 # the degradation augmentation of face recipe v4 (off in v3: every share 0)
 FACE_DEGRADATIONS = ("lowres_p", "blur_p", "jpeg_p", "exposure_p", "noise_p")
 
+# bench/train_text.py and bench/train_carer.py: text_train.train and the network (NetConfig)
 _TRAINING = {"seed": "int", "epochs": "int", "lr": "float", "batch_size": "int", "weight_decay": "float",
              "warmup": "float", "clip_norm": "float", "smoothing": "float",
              "n_top": "int", "rank": "int", "alpha": "float", "dropout": "float", "max_len": "int",
@@ -67,20 +69,33 @@ TEXT_PARAMS: dict[str, Any] = {
                 "blend_grid_step": "float"},
 }
 CARER_PARAMS: dict[str, Any] = {**_TRAINING, "blend_grid_step": "float"}
+# extractor: the voice.emotion_input parameters (as config.json's extractor.params); head: VoiceEmotionHead's
 VOICE_PARAMS: dict[str, Any] = {
-    "seed": "int", "sample_rate": "int", "feature_blocks": "str[]", "whisper_layers": "int[]", "trim_db": "float",
+    "seed": "int",
+    "extractor": {"sr": "int", "blocks": "str[]", "trim_db": "float", "whisper_layers": "int[]"},
     "head": {"C": "float", "blocks": "str[][]", "clip": "float", "class_weight": "str?", "max_iter": "int",
              "tol": "float"},
     "cv_protocol": "str",
 }
 CALIBRATION_PARAMS: dict[str, Any] = {
-    "heads": "str[]", "n_bins": "int", "t_bounds": "float[2]", "weights": "float{}",
+    "heads": "str[]", "t_bounds": "float[2]", "weights": "float{}",
     "conflict": {"jsd_bits": "float", "valence": "float"},
 }
 SCHEMAS: dict[str, dict[str, Any]] = {"face": FACE_PARAMS, "text": TEXT_PARAMS, "carer": CARER_PARAMS,
                                       "voice": VOICE_PARAMS, "calibration": CALIBRATION_PARAMS}
 TOP_KEYS = {"format": "int", "model": "str", "model_version": "str?", "script": "str", "source": "str",
             "params": "object"}
+
+
+def script_recipe(parser: argparse.ArgumentParser, name: str, path: str | Path | None,
+                  overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """For a training script: the recipe ``path`` (default the shipped one) with the command
+    line's ``overrides``; a bad file or value ends the script with a usage error naming it."""
+    try:
+        return with_overrides(load_recipe(name, path), overrides, name)
+    except InputError as exc:
+        parser.error(f"--recipe: {exc}")
+        raise  # parser.error exits; for type checkers
 
 
 def shipped_recipe_path(name: str) -> Path:
@@ -172,6 +187,8 @@ def with_overrides(doc: Mapping[str, Any], overrides: Mapping[str, Any], name: s
         target = out["params"]
         *parents, leaf = key.split(".")
         for p in parents:
+            if not isinstance(target.get(p), dict):
+                raise InputError(f"cannot override {key!r}: not a field of the {name} recipe")
             target = target[p]
         if leaf not in target:
             raise InputError(f"cannot override {key!r}: not a field of the {name} recipe")
