@@ -45,7 +45,7 @@ from affectkit import __version__  # noqa: E402
 from affectkit.bench.metrics import expected_calibration_error  # noqa: E402
 from affectkit.recognize.calibrate import fit_temperature, negative_log_likelihood, temperature_scale  # noqa: E402
 from affectkit.recognize.fusion import CONFIG_FILE  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, script_recipe, write_recipe  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 
 COMMAND = "python bench/calibrate.py"
 N_BINS = 15  # ECE bins: part of the metric's definition (the "ece15" figures), not of the recipe
@@ -172,6 +172,8 @@ CARD = """# Late fusion of the emotion heads ({name}@{version})
 
 How `affectkit analyze` turns each modality's emotion reading into one answer per utterance
 (`recognize/fusion.py`; settings in `calibration.json`, written by `{command}`).
+Its recipe (which heads, the temperature bounds, the fusion weights and conflict thresholds) is
+`recipe.json` beside it; the script reads it by default.
 
 1. **Calibrate** each head by temperature scaling: p -> softmax(log p / T), one T per head, fit by
    minimising the negative log-likelihood on held-out data. The label never changes, only the
@@ -287,10 +289,9 @@ def main(argv: list[str] | None = None) -> None:
     args.out.write_text(json.dumps(config, indent=1) + "\n")
     write_card(config, args.out.parent)
     command = COMMAND + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
-    write_recipe(doc, args.out.parent, source=f"{command} ({time.strftime('%Y-%m-%d')}), from "
-                 f"{recipe_record(doc, ROOT)['file']}" + (f" with {doc['overrides']}" if doc["overrides"] else "")
-                 + (f"; heads not refit keep their entries from {args.out}" if set(heads) != set(HEADS) else ""))
-    results.update({"recipe": recipe_record(doc, ROOT),"benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
+    write_recipe(doc, args.out.parent, source=run_source(
+        doc, command, ROOT, f"heads not refit keep their entries from {args.out}" if set(heads) != set(HEADS) else ""))
+    results.update({"recipe": recipe_record(doc, ROOT), "benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
                     "metrics": {"nll": "mean -log p(true class), natural log",
                                 "ece15": "expected calibration error, top label, 15 equal-width bins"},
                     "affectkit_version": __version__, "machine": f"{platform.machine()}, {os.cpu_count()} CPU",

@@ -38,7 +38,7 @@ from affectkit.bench.datasets import load_carer  # noqa: E402
 from affectkit.core.labels import CARER_LABELS  # noqa: E402
 from affectkit.recognize.text_model import CONFIG_FILE, WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, script_recipe, write_recipe  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.text_train import Source, train  # noqa: E402
 
 SUBFOLDER = "carer"
@@ -112,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.out == str(WEIGHTS_DIR):
             ap.error("--debug needs --out (it must not change the bundled model)")
     flags = ("seed", "epochs", "lr", "batch_size", "n_top", "rank", "threads")
-    doc = script_recipe(ap, "carer", args.recipe,
-                        {**(DEBUG_OVERRIDES if args.debug else {}), **{k: getattr(args, k) for k in flags}})
+    given = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}  # a flag beats --debug's value
+    doc = script_recipe(ap, "carer", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **given})
     p = doc["params"]
     if p["threads"]:
         torch.set_num_threads(p["threads"])
@@ -140,8 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                     "version": doc["model_version"] if not args.debug else "debug",
                     "training": training}).save(folder / SUBFOLDER)
     command = "python bench/train_carer.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
-    write_recipe(doc, folder / SUBFOLDER, source=f"{command} ({time.strftime('%Y-%m-%d')}), from "
-                 f"{training['recipe']['file']}" + (f" with {doc['overrides']}" if doc["overrides"] else ""))
+    write_recipe(doc, folder / SUBFOLDER, source=run_source(doc, command, ROOT))
 
     # the blend weight, on val, with exactly what ships (fp16 weights, reloaded)
     model.meta.setdefault("specialists", {})["carer"] = SUBFOLDER

@@ -42,7 +42,7 @@ from affectkit.core.labels import EMOTION  # noqa: E402
 from affectkit.recognize.face_affect import INT8_FILE, WEIGHTS_DIR, FaceModel  # noqa: E402
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
 from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
-from affectkit.recognize.recipes import RECIPE_FILE, recipe_record, script_recipe, write_recipe  # noqa: E402
+from affectkit.recognize.recipes import RECIPE_FILE, recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 
 # The model version comes from the recipe's model_version. 4 (bench/recipes/face_v4.json, not trained yet):
 # + degradation augmentation; 3: 90 epochs (2026-11-28, shipped); 2: 24 epochs (2026-11-23); 1: 11 epochs.
@@ -178,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
-    doc = script_recipe(ap, "face", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), "epochs": args.epochs,
-                                                  "seed": args.seed, "threads": args.threads})
+    flags = {k: getattr(args, k) for k in ("epochs", "seed", "threads") if getattr(args, k) is not None}
+    doc = script_recipe(ap, "face", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **flags})
     params = doc["params"]
     if params["threads"]:
         torch.set_num_threads(params["threads"])
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     x_te, y_te = load_fer2013("PrivateTest", limit)
     log(f"FER2013: Training {len(y_tr)}, PublicTest {len(y_va)}, PrivateTest {len(y_te)} ({time.time() - t0:.0f} s)")
     recipe = FaceRecipe.from_params(params)
-    log(f"recipe: {doc['path']} (face.expression@{doc['model_version']})"
+    log(f"recipe: {recipe_record(doc, ROOT)['file']} (face.expression@{doc['model_version']})"
         + (f", overridden: {doc['overrides']}" if doc["overrides"] else ""))
     deadline = t0 + 60 * args.max_minutes if args.max_minutes else None
     net_kw = {"widths": list(recipe.widths), "depths": list(recipe.depths), "n_classes": len(EMOTION),
@@ -238,8 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     from affectkit.recognize.face_int8 import int8_available
 
     command = "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:]))
-    write_recipe(doc, out, source=f"{command} ({time.strftime('%Y-%m-%d')}), from {doc['path']}"
-                 + (f" with {doc['overrides']}" if doc["overrides"] else ""))
+    write_recipe(doc, out, source=run_source(doc, command, ROOT))
     int8, int8_section = None, "Not calibrated: this torch build has no x86 quantised kernels; the model runs in fp32."
     if int8_available():
         int8, int8_section = add_int8(out, params["int8_per_class"], x_te, y_te, log)

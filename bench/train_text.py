@@ -40,7 +40,7 @@ from affectkit.bench.datasets import load_carer, load_goemotions, load_meld  # n
 from affectkit.bench.text_eval import evaluate_all, goemotions_targets  # noqa: E402
 from affectkit.core.labels import CARER_LABELS, EMOTION, GOEMOTIONS_LABELS, SENTIMENT  # noqa: E402
 from affectkit.recognize.lexical import TfidfLogReg  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, script_recipe, write_recipe  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet, contextual_pairs  # noqa: E402
 from affectkit.recognize.text_train import Source, train  # noqa: E402
@@ -204,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             ap.error("--debug needs --out (it must not replace the bundled model)")
     flags = ("seed", "epochs", "lr", "batch_size", "n_top", "rank", "max_len", "max_context", "smoothing",
              "threads", "mix_emotion", "mix_weight", "meld_repeat")
-    doc = script_recipe(ap, "text", args.recipe,
-                        {**(DEBUG_OVERRIDES if args.debug else {}), **{k: getattr(args, k) for k in flags}})
+    given = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}  # a flag beats --debug's value
+    doc = script_recipe(ap, "text", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **given})
     p = doc["params"]
     if p["threads"]:
         torch.set_num_threads(p["threads"])
@@ -254,8 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     saved = json.loads(Path(args.out, "config.json").read_text(encoding="utf-8"))
     Path(args.out, "MODEL_CARD.md").write_text(model_card(saved, scores), encoding="utf-8")
     command = "python bench/train_text.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
-    write_recipe(doc, args.out, source=f"{command} ({time.strftime('%Y-%m-%d')}), from {training['recipe']['file']}"
-                 + (f" with {doc['overrides']}" if doc["overrides"] else ""))
+    write_recipe(doc, args.out, source=run_source(doc, command, ROOT))
     result = {"command": command, "recipe": training["recipe"], "training": model.meta["training"],
               "blend": model.meta["blend"], "scores": scores}
     if not args.debug:

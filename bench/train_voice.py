@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import loso  # noqa: E402
 from affectkit.recognize.voice_affect import label_order  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, script_recipe, write_recipe  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead  # noqa: E402
 from affectkit.recognize.voice_train import emodb_matrix, make_extractor  # noqa: E402
 
@@ -127,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                          "loso_strict": None if cv is None else {"uar": cv["uar"], "accuracy": cv["accuracy"]}}}
     head.save(out, meta=meta)
     command = "python bench/train_voice.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
-    write_recipe(doc, out, source=f"{command} ({time.strftime('%Y-%m-%d')}), from {meta['training']['recipe']['file']}"
-                 + (f" with {doc['overrides']}" if doc["overrides"] else ""))
+    write_recipe(doc, out, source=run_source(doc, command, ROOT))
     seconds = time.perf_counter() - t0
     size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "head.npz"))
     import sklearn

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from affectkit.core.errors import InputError
-from affectkit.recognize.recipes import (RECIPE_FILE, SCHEMAS, SHIPPED, WEIGHTS_ROOT, load_recipe, recipe_record,
+from affectkit.recognize.recipes import (RECIPE_FILE, SHIPPED, WEIGHTS_ROOT, load_recipe, recipe_record,
                                          shipped_recipe_path, validate, with_overrides, write_recipe)
 
 ROOT = Path(__file__).resolve().parents[2]

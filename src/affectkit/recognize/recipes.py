@@ -215,6 +215,17 @@ def recipe_record(doc: Mapping[str, Any], root: Path | None = None) -> dict[str,
             "params": copy.deepcopy(doc["params"])}
 
 
+def run_source(doc: Mapping[str, Any], command: str, root: Path | None = None, note: str = "") -> str:
+    """The provenance line of a recipe written by a run: the command, the date, the file read
+    (relative to ``root``) and the overrides applied."""
+    import time
+
+    src = recipe_record(doc, root)["file"]
+    over = doc.get("overrides") or {}
+    return (f"{command} ({time.strftime('%Y-%m-%d')}), from {src}"
+            + (f" with {json.dumps(over)}" if over else "") + (f"; {note}" if note else ""))
+
+
 def write_recipe(doc: Mapping[str, Any], folder: str | Path, source: str | None = None) -> Path:
     """Write the recipe actually used (overrides applied) as ``folder/recipe.json``, beside the
     weights it produced; ``source`` replaces the provenance line (e.g. the command run)."""
