@@ -37,9 +37,10 @@ def recorded(name: str) -> tuple[dict, dict]:
     the record's own recipe block in the new form, or {} for a record older than recipe files)."""
     if name == "face":
         rec, cfg = _json(RESULTS / "face_train.json"), _json(WEIGHTS_ROOT / "face" / "config.json")
-        old = {k: v for k, v in rec["recipe"].items() if k not in ("extra", "file", "model_version", "overrides", "params")}
-        assert cfg["training"]["recipe"] == rec["recipe"]
-        return ({**old, "threads": rec["threads"], "tta": cfg["tta"], "widths": cfg["net"]["widths"],
+        trained = {k: v for k, v in cfg["training"]["recipe"].items() if k != "extra"}  # FaceRecipe's fields
+        if "params" not in rec["recipe"]:  # a record older than recipe files held the same FaceRecipe dict
+            assert cfg["training"]["recipe"] == rec["recipe"]
+        return ({**trained, "threads": rec["threads"], "tta": cfg["tta"], "widths": cfg["net"]["widths"],
                  "depths": cfg["net"]["depths"], "dropout": cfg["net"]["dropout"], "crop": cfg["crop"],
                  "int8_per_class": int(cfg["int8"]["calibration"].split("first ")[1].split()[0])},
                 rec["recipe"] if "params" in rec["recipe"] else {})
