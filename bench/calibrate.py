@@ -5,6 +5,11 @@
                                               #                 and bench/results/calibration.json
     python bench/calibrate.py --heads voice   # refit one head; the others' entries are kept
 
+The recipe (which heads, the temperature bounds, the fusion weights and conflict thresholds) is
+src/affectkit/weights/fusion/recipe.json, the shipped settings' one, unless --recipe names
+another; --heads overrides its field; the recipe used is written beside the settings
+(recipe.json) and into the results file.
+
 Text (the bundled model's ``emotion`` head): MELD dev (1,109 utterances, each read with its
 dialogue context, as bench/text_eval does); the fitted T is then checked on MELD test.
 Face (the bundled FER2013 CNN): fit on PublicTest, checked on PrivateTest.
@@ -15,7 +20,7 @@ speakers' out-of-fold scores and applies it to the tenth, for each speaker in tu
 
 Figures: NLL (mean -log p of the true class) and ECE (15 equal-width confidence bins, top
 label; Guo et al., 2017), before and after. Fusion weights and conflict thresholds are priors
-written here (see WEIGHTS_NOTE), not fitted: there is no recording with both text and voice
+stated in the recipe (see WEIGHTS_NOTE), not fitted: there is no recording with both text and voice
 labelled in ../shared/data.
 """
 from __future__ import annotations
@@ -42,12 +47,13 @@ from affectkit import __version__  # noqa: E402
 from affectkit.bench.metrics import expected_calibration_error  # noqa: E402
 from affectkit.recognize.calibrate import fit_temperature, negative_log_likelihood, temperature_scale  # noqa: E402
 from affectkit.recognize.fusion import CONFIG_FILE  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 
 COMMAND = "python bench/calibrate.py"
-N_BINS = 15
+N_BINS = 15  # ECE bins: part of the metric's definition (the "ece15" figures), not of the recipe
 
-# Relative weight of each modality in the late fusion (renormalised over the modalities present).
-WEIGHTS = {"text": 2.0, "voice": 1.0, "face": 1.0}
+# The weights (relative, renormalised over the modalities present) and the conflict thresholds are
+# the recipe's (weights/fusion/recipe.json); these notes say why they are what they are.
 WEIGHTS_NOTE = (
     "A prior, not fitted: ../shared/data holds no recording labelled for both text and voice, so "
     "the weights cannot be learned or checked on paired data here. The text head was trained and "
@@ -57,8 +63,7 @@ WEIGHTS_NOTE = (
     "head's strength per utterance comes from its calibrated confidence.")
 # Conflict: two modalities' top labels differ and their distributions are this far apart
 # (Jensen-Shannon divergence in bits, 0..1), or one reads clearly positive and another clearly
-# negative (valence = P(positive) - P(negative), each beyond +-VALENCE).
-CONFLICT = {"jsd_bits": 0.35, "valence": 0.35}
+# negative (valence = P(positive) - P(negative), each beyond +-valence).
 CONFLICT_NOTE = ("Chosen by hand, not fitted (no paired data). JSD 0.35 bits is reached when two heads "
                  "each put 0.6 on different labels (the rest spread evenly over the 7: 0.35; 0.7 each: "
                  "0.48; 0.5 each: 0.24), not when they rank the same two labels the other way round "
@@ -76,7 +81,7 @@ def before_after(probs: np.ndarray, y: np.ndarray, t: float) -> dict:
     return {"before": scores(probs, y), "after": scores(temperature_scale(probs, t), y)}
 
 
-def calibrate_text(limit: int | None) -> dict:
+def calibrate_text(limit: int | None, p: dict) -> dict:
     from affectkit.bench.datasets import load_meld
     from affectkit.recognize.text_model import bundled_text_model
 
@@ -93,7 +98,7 @@ def calibrate_text(limit: int | None) -> dict:
                                     dialogue_ids=df.dialogue_id.tolist())
         print(f"text: MELD {split}, {len(df)} utterances in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         splits[split] = (probs, np.asarray([labels.index(e) for e in df.emotion]))
-    t = fit_temperature(*splits["dev"])
+    t = fit_temperature(*splits["dev"], bounds=tuple(p["t_bounds"]))
     out.update(temperature=round(t, 4),
                data=f"MELD dev ({len(splits['dev'][1])} utterances, official split), each utterance with "
                     "up to 3 earlier utterances of its dialogue as context",
@@ -103,25 +108,29 @@ def calibrate_text(limit: int | None) -> dict:
     return out
 
 
-def calibrate_voice(limit: int | None) -> dict:
+def calibrate_voice(limit: int | None, p: dict) -> dict:
     from affectkit.bench.voice_eval import loso
     from affectkit.recognize.voice_affect import bundled_voice_head, voice_model_name
-    from affectkit.recognize.voice_train import emodb_matrix, make_head
+    from affectkit.recognize.recipes import load_recipe
+    from affectkit.recognize.voice_head import VoiceEmotionHead
+    from affectkit.recognize.voice_train import emodb_matrix, make_extractor
 
+    voice = load_recipe("voice")["params"]  # the shipped head's recipe, refit per fold
     t0 = time.perf_counter()
-    df, X = emodb_matrix(limit_per_speaker_class=limit)
+    df, X = emodb_matrix(limit_per_speaker_class=limit, extractor=make_extractor(**voice["extractor"]))
     print(f"voice: EmoDB features for {len(df)} files in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     t0 = time.perf_counter()
-    res = loso(make_head(), X, df.emotion.tolist(), df.speaker.tolist(), protocol="strict")
+    res = loso(VoiceEmotionHead(**voice["head"]), X, df.emotion.tolist(), df.speaker.tolist(),
+               protocol=voice["cv_protocol"])
     print(f"voice: leave-one-speaker-out in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     labels = res["labels"]
     probs, y = np.asarray(res["proba"]), np.asarray([labels.index(e) for e in df.emotion])
     spk = df.speaker.to_numpy()
-    t = fit_temperature(probs, y)
+    t = fit_temperature(probs, y, bounds=tuple(p["t_bounds"]))
     nested, per_speaker = np.empty_like(probs), {}
     for s in sorted(set(spk)):
         m = spk == s
-        ts = fit_temperature(probs[~m], y[~m])
+        ts = fit_temperature(probs[~m], y[~m], bounds=tuple(p["t_bounds"]))
         nested[m] = temperature_scale(probs[m], ts)
         per_speaker[s] = round(ts, 4)
     head = bundled_voice_head()
@@ -137,7 +146,7 @@ def calibrate_voice(limit: int | None) -> dict:
                          "before": scores(probs, y), "after": scores(nested, y)}}
 
 
-def calibrate_face(limit: int | None) -> dict:
+def calibrate_face(limit: int | None, p: dict) -> dict:
     from affectkit.bench.datasets.face import load_fer2013
     from affectkit.recognize.face_affect import bundled_face_model, face_model_name
 
@@ -150,7 +159,7 @@ def calibrate_face(limit: int | None) -> dict:
         probs = model.predict_proba(x)
         print(f"face: FER2013 {split}, {len(y)} crops in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         splits[split] = (probs, np.asarray(y))
-    t = fit_temperature(*splits["PublicTest"])
+    t = fit_temperature(*splits["PublicTest"], bounds=tuple(p["t_bounds"]))
     n_val, n_test = len(splits["PublicTest"][1]), len(splits["PrivateTest"][1])
     return {"model": face_model_name(model), "task": "emotion", "labels": labels, "temperature": round(t, 4),
             "data": f"FER2013 PublicTest ({n_val} crops, official split; it also chose the training epoch)",
@@ -165,6 +174,8 @@ CARD = """# Late fusion of the emotion heads ({name}@{version})
 
 How `affectkit analyze` turns each modality's emotion reading into one answer per utterance
 (`recognize/fusion.py`; settings in `calibration.json`, written by `{command}`).
+Its recipe (which heads, the temperature bounds, the fusion weights and conflict thresholds) is
+`recipe.json` beside it; the script reads it by default.
 
 1. **Calibrate** each head by temperature scaling: p -> softmax(log p / T), one T per head, fit by
    minimising the negative log-likelihood on held-out data. The label never changes, only the
@@ -236,15 +247,17 @@ def write_card(config: dict, folder: Path) -> None:
         weights=weights, weights_note=config["weights_note"], conflict_note=config["conflict_note"]))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--heads", default="text,voice,face", help="comma-separated: text, voice, face (default all)")
+    ap.add_argument("--heads", default=None, help="comma-separated: text, voice, face (default: the recipe's, all)")
+    ap.add_argument("--recipe", metavar="FILE", default=None,
+                    help="the recipe (default: src/affectkit/weights/fusion/recipe.json, the shipped settings')")
     ap.add_argument("--limit", type=int, help="debug: first N MELD utterances / N EmoDB files per speaker and class")
     shipped = ROOT / "src" / "affectkit" / "weights" / "fusion" / CONFIG_FILE
     ap.add_argument("--out", type=Path, default=shipped)
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results" / "calibration.json")
     ap.add_argument("--card-only", action="store_true", help="rewrite MODEL_CARD.md from the existing settings")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     started = run_started()
     if args.card_only:
         write_card(json.loads(args.out.read_text()), args.out.parent)
@@ -252,14 +265,17 @@ def main() -> None:
     results_dir = (ROOT / "bench" / "results").resolve()
     if args.limit and (args.out.resolve() == shipped.resolve() or args.results.parent.resolve() == results_dir):
         ap.error("--limit is a debug run: give --out and --results outside the shipped settings and bench/results")
-    heads = [h.strip() for h in args.heads.split(",") if h.strip()]
+    doc = script_recipe(ap, "calibration", args.recipe,
+                        {"heads": None if args.heads is None else [h.strip() for h in args.heads.split(",") if h.strip()]})
+    p = doc["params"]
+    heads = p["heads"]
     unknown = [h for h in heads if h not in HEADS]
     if unknown:
         ap.error(f"unknown head(s) {unknown}; known: {', '.join(HEADS)}")
     old = json.loads(args.out.read_text()) if args.out.is_file() else {}
     results = json.loads(args.results.read_text()) if args.results.is_file() and not args.limit else {}
     t0 = time.perf_counter()
-    fitted = {h: HEADS[h](args.limit) for h in heads}
+    fitted = {h: HEADS[h](args.limit, p) for h in heads}
     # heads kept from an earlier run keep that run's provenance
     earlier = results.pop("provenance", None)
     kept = {h: results.get("earlier_provenance", {}).get(h) or earlier
@@ -275,15 +291,18 @@ def main() -> None:
                                      "held_out": {k: v for k, v in r["held_out"].items()
                                                   if k != "temperature_per_speaker"}}
                                  for h, r in fitted.items()}},
-              "weights": {**WEIGHTS, **old.get("weights", {}), **{h: WEIGHTS[h] for h in fitted if h in WEIGHTS}},
-              "weights_note": WEIGHTS_NOTE, "conflict": CONFLICT, "conflict_note": CONFLICT_NOTE,
+              "weights": {**old.get("weights", {}), **p["weights"]},
+              "weights_note": WEIGHTS_NOTE, "conflict": dict(p["conflict"]), "conflict_note": CONFLICT_NOTE,
               "command": COMMAND, "affectkit_version": __version__}
     if args.limit:
         config["debug_limit"] = args.limit
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(config, indent=1) + "\n")
     write_card(config, args.out.parent)
-    results.update({"benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
+    command = COMMAND + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
+    write_recipe(doc, args.out.parent, source=run_source(
+        doc, command, ROOT, f"heads not refit keep their entries from {args.out}" if set(heads) != set(HEADS) else ""))
+    results.update({"recipe": recipe_record(doc, ROOT), "benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
                     "metrics": {"nll": "mean -log p(true class), natural log",
                                 "ece15": "expected calibration error, top label, 15 equal-width bins"},
                     "affectkit_version": __version__, "machine": f"{platform.machine()}, {os.cpu_count()} CPU",

@@ -6,6 +6,10 @@ heads are untouched). Run after bench/train_text.py, which it builds on (CPU, ~1
     python bench/train_carer.py                        # -> src/affectkit/weights/text/carer
     python bench/train_carer.py --debug --out /tmp/t   # needs a --debug model from train_text.py in /tmp/t
 
+The recipe is src/affectkit/weights/text/carer/recipe.json (the shipped specialist's run) unless
+--recipe names another; the flags override single fields; the recipe used is written to
+<model>/carer/recipe.json and into the training record.
+
 Why a specialist: CARER's labels come from hashtags (distant supervision), a register and
 label set of their own. Adapting every layer for it pays (dev accuracy) where the shared
 top-3-layer adapter, which also serves MELD and GoEmotions, falls short.
@@ -31,14 +35,18 @@ sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded
 from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
+from affectkit.core.atomic import write_atomic  # noqa: E402
 from affectkit.bench import metrics  # noqa: E402
 from affectkit.bench.datasets import load_carer  # noqa: E402
 from affectkit.core.labels import CARER_LABELS  # noqa: E402
 from affectkit.recognize.text_model import CONFIG_FILE, WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.text_train import Source, train  # noqa: E402
 
 SUBFOLDER = "carer"
+# what --debug changes in the recipe: one epoch, one small adapted layer
+DEBUG_OVERRIDES = {"epochs": 1, "n_top": 1, "rank": 4}
 
 CARD = """# CARER specialist of affectkit-text-minilm-lora
 
@@ -55,6 +63,7 @@ network; emotion, sentiment and GoEmotions are unaffected.
 | val accuracy | specialist {val_net:.4f}, blended {val_blend:.4f} |
 | test accuracy | specialist {test_net:.4f}, **blended {test_blend:.4f}** (reported once, not used for any choice) |
 
+Recipe: `recipe.json` beside these weights (every hyper-parameter of this run; the script reads it by default).
 Retrain: `python bench/train_carer.py` after `python bench/train_text.py` ({seconds:.0f} s here, {machine}).
 Trained {date} with affectkit {version}.
 
@@ -90,25 +99,30 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(WEIGHTS_DIR), help="the text model folder to add the specialist to")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results" / "carer_train.json"))
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--n-top", type=int, default=6, help="adapted layers, counted from the top (MiniLM has 6)")
-    ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--recipe", metavar="FILE", default=None,
+                    help="the recipe (default: src/affectkit/weights/text/carer/recipe.json, the shipped one's)")
+    ap.add_argument("--seed", type=int, help="(default: the recipe's, as for every flag below)")
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--batch-size", type=int)
+    ap.add_argument("--n-top", type=int, help="adapted layers, counted from the top (MiniLM has 6)")
+    ap.add_argument("--rank", type=int)
     ap.add_argument("--limit", type=int, default=None, help="first N rows of each split")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="torch CPU threads (default: torch's choice; 1 is faster on a busy machine)")
+    ap.add_argument("--threads", type=int, help="torch CPU threads (1 is faster on a busy machine)")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, 1 layer: seconds")
     args = ap.parse_args(argv)
     started = run_started()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     if args.debug:
-        args.limit, args.epochs, args.n_top, args.rank = args.limit or 48, 1, 1, 4
+        args.limit = args.limit or 48
         if args.out == str(WEIGHTS_DIR):
             ap.error("--debug needs --out (it must not change the bundled model)")
-    torch.manual_seed(args.seed)
+    flags = ("seed", "epochs", "lr", "batch_size", "n_top", "rank", "threads")
+    given = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}  # a flag beats --debug's value
+    doc = script_recipe(ap, "carer", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **given})
+    p = doc["params"]
+    if p["threads"]:
+        torch.set_num_threads(p["threads"])
+    torch.manual_seed(p["seed"])
     folder = Path(args.out)
     model = TextModel.load(folder)
     if "carer" not in model.meta.get("blend", {}):
@@ -116,24 +130,28 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.time()
     texts, y = carer_xy("train", args.limit)
-    config = NetConfig(n_top=args.n_top, rank=args.rank, max_len=96, max_context=0,
-                       tasks=[TaskSpec("carer", tuple(CARER_LABELS))])
+    config = NetConfig(n_top=p["n_top"], rank=p["rank"], alpha=p["alpha"], dropout=p["dropout"], max_len=p["max_len"],
+                       max_context=p["max_context"], tasks=[TaskSpec("carer", tuple(CARER_LABELS))])
     net = TextNet(config)
-    log = train(net, [Source("carer", [(t, "") for t in texts], {"carer": y})], epochs=args.epochs, lr=args.lr,
-                batch_size=args.batch_size, seed=args.seed, log=lambda s: print(s, file=sys.stderr, flush=True))
-    training = {"data": "CARER train", "n": len(texts), "seed": args.seed, "epochs": args.epochs, "lr": args.lr,
-                "batch_size": args.batch_size, "seconds": round(time.time() - t0, 1), "debug": args.debug,
+    log = train(net, [Source("carer", [(t, "") for t in texts], {"carer": y})], epochs=p["epochs"], lr=p["lr"],
+                batch_size=p["batch_size"], seed=p["seed"], smoothing=p["smoothing"], weight_decay=p["weight_decay"],
+                warmup=p["warmup"], clip_norm=p["clip_norm"], log=lambda s: print(s, file=sys.stderr, flush=True))
+    training = {"data": "CARER train", "n": len(texts), "seed": p["seed"], "epochs": p["epochs"], "lr": p["lr"],
+                "batch_size": p["batch_size"], "seconds": round(time.time() - t0, 1), "debug": args.debug,
                 "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
                 "history": log["history"], "shipped_parameters": int(sum(v.numel() for v in net.trainable_state().values())),
-                "affectkit_version": __version__}
-    TextModel(net, {"name": "affectkit-text-carer-specialist", "version": "1" if not args.debug else "debug",
+                "affectkit_version": __version__, "recipe": recipe_record(doc, ROOT)}
+    TextModel(net, {"name": "affectkit-text-carer-specialist",
+                    "version": doc["model_version"] if not args.debug else "debug",
                     "training": training}).save(folder / SUBFOLDER)
+    command = "python bench/train_carer.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
+    write_recipe(doc, folder / SUBFOLDER, source=run_source(doc, command, ROOT))
 
     # the blend weight, on val, with exactly what ships (fp16 weights, reloaded)
     model.meta.setdefault("specialists", {})["carer"] = SUBFOLDER
     model = TextModel(model.net, model.meta, folder=folder)
     special, lexical = model.specialist("carer"), model.lexical["carer"]
-    grid = np.round(np.arange(0.0, 1.01, 0.1), 2)
+    grid = np.round(np.arange(0.0, 1.0 + p["blend_grid_step"] / 10, p["blend_grid_step"]), 2)
     scores = {}
     for split in ("val", "test"):
         x, yy = carer_xy(split, args.limit)
@@ -149,24 +167,22 @@ def main(argv: list[str] | None = None) -> int:
     model.meta["blend"]["carer"] = w
     model.meta.setdefault("test_scores", {})["carer_accuracy"] = result["test"]["blended"]
     cfg = folder / CONFIG_FILE
-    tmp = cfg.with_suffix(".json.tmp")
     saved = json.loads(cfg.read_text(encoding="utf-8"))
     saved.update(specialists=model.meta["specialists"], blend=model.meta["blend"], test_scores=model.meta["test_scores"])
-    tmp.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(cfg)
+    write_atomic(cfg, json.dumps(saved, indent=2, sort_keys=True) + "\n")
     (folder / SUBFOLDER / "MODEL_CARD.md").write_text(CARD.format(
-        labels=", ".join(CARER_LABELS), rank=args.rank, alpha=config.alpha, n_top=args.n_top,
-        params=training["shipped_parameters"], n_train=len(texts), epochs=args.epochs, lr=args.lr,
-        batch=args.batch_size, seed=args.seed, blend=w, val_net=result["val"]["specialist"],
+        labels=", ".join(CARER_LABELS), rank=p["rank"], alpha=config.alpha, n_top=p["n_top"],
+        params=training["shipped_parameters"], n_train=len(texts), epochs=p["epochs"], lr=p["lr"],
+        batch=p["batch_size"], seed=p["seed"], blend=w, val_net=result["val"]["specialist"],
         val_blend=result["val"]["blended"], test_net=result["test"]["specialist"],
         test_blend=result["test"]["blended"], seconds=time.time() - t0, machine=training["machine"],
         date=time.strftime("%Y-%m-%d"), version=__version__), encoding="utf-8")
     note_in_main_card(folder / "MODEL_CARD.md", w, result)
-    doc = {"command": "python bench/train_carer.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+    record = {"command": command, "recipe": training["recipe"],
            "protocol": "CARER official split: train for fitting, val for the blend weight, test reported",
            "metric": "accuracy", "training": training, **result}
     if not args.debug:
-        write_results(args.results, doc, argv=argv, seeds=[args.seed], script=__file__, started=started, indent=2)
+        write_results(args.results, record, argv=argv, seeds=[p["seed"]], script=__file__, started=started, indent=2)
     print(json.dumps({k: result[k] for k in ("blend", "val", "test")}))
     return 0
 

@@ -1,9 +1,16 @@
 #!/usr/bin/env python
 """Retrain the bundled facial-expression CNN on FER2013 (CPU; see MODEL_CARD.md).
 
-    python bench/train_face.py                       # full recipe -> src/affectkit/weights/face
+    python bench/train_face.py                       # the shipped recipe -> src/affectkit/weights/face
+    python bench/train_face.py --recipe bench/recipes/face_v4.json --out runs/face4   # another recipe
     python bench/train_face.py --debug --out /tmp/f  # 20 crops per class, 1 epoch, in seconds (a test)
     python bench/train_face.py --int8-only FOLDER    # (re)calibrate int8 inference of a trained folder
+
+The recipe (every hyper-parameter and augmentation setting) is read from
+src/affectkit/weights/face/recipe.json, the one that produced the shipped weights, unless
+--recipe names another; --epochs, --seed and --threads override its fields (and --debug its
+network size and schedule), and the recipe actually used is written beside the new weights
+(recipe.json) and into the training record. So the defaults rebuild exactly what ships.
 
 FER2013 official splits, read in place: train on Training, keep the epoch with the best
 PublicTest accuracy (centre crop + mirror), report PrivateTest once at the end.
@@ -37,8 +44,12 @@ from affectkit.core.labels import EMOTION  # noqa: E402
 from affectkit.recognize.face_affect import INT8_FILE, WEIGHTS_DIR, FaceModel  # noqa: E402
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
 from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
+from affectkit.recognize.recipes import RECIPE_FILE, recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 
-MODEL_VERSION = "4"  # 4: + degradation augmentation (blur, noise, JPEG, low resolution, exposure); 3: 90 epochs (2026-11-28); 2: 24 epochs (2026-11-23); 1: 11 epochs
+# The model version comes from the recipe's model_version. 4 (bench/recipes/face_v4.json, not trained yet):
+# + degradation augmentation; 3: 90 epochs (2026-11-28, shipped); 2: 24 epochs (2026-11-23); 1: 11 epochs.
+# what --debug changes in the recipe: a tiny network, one short epoch
+DEBUG_OVERRIDES = {"widths": [8, 16], "depths": [1, 1], "epochs": 1, "batch_size": 32, "int8_per_class": 20}
 
 CARD = """# Facial-expression CNN (face.expression) {name}
 
@@ -51,9 +62,10 @@ Emotion from a face crop, for `affectkit predict face` and the face path of `ana
 | labels | {labels} (FER2013 angry -> anger, happy -> joy, sad -> sadness; the rest keep their names) |
 | input | a face crop, converted to grayscale, resized to 48x48, centre 44x44 crop, each image standardised to zero mean and unit variance (brightness and contrast removed) |
 | network | VGG-style CNN trained from scratch: widths {widths}, convolutions per stage {depths}, 3x3 conv + BatchNorm + ReLU, 2x2 max-pool between stages, global average pooling, dropout {dropout}, linear; {params:,} parameters, {macs:.1f} M multiply-adds per view |
-| training | seed {seed}; {epochs_run} of {epochs} epochs (best: epoch {best_epoch}); SGD Nesterov momentum 0.9, one-cycle LR peak {max_lr}, weight decay {wd}, batch {bs}, label smoothing {ls}; augmentation per batch in torch: rotation +/-{rot} deg, scale {scale}, shift +/-{shift}, mirror, gamma; then video's degradations, each on a share of the images: a smaller face {lowres_side} px (p={lowres_p}), Gaussian blur sigma {blur_sigma} (p={blur_p}), JPEG quality {jpeg_quality} (p={jpeg_p}), over-exposure (p={exposure_p}), noise sigma {noise_sigma} grey levels (p={noise_p}); random erasing (p={erase}) |
+| training | seed {seed}; {epochs_run} of {epochs} epochs (best: epoch {best_epoch}); SGD Nesterov momentum 0.9, one-cycle LR peak {max_lr}, weight decay {wd}, batch {bs}, label smoothing {ls}; augmentation per batch in torch: rotation +/-{rot} deg, scale {scale}, shift +/-{shift}, mirror, gamma; {degradations}random erasing (p={erase}) |
+| recipe | `recipe.json` beside these weights (every hyper-parameter and augmentation setting of this run; `bench/train_face.py` reads it by default) |
 | test-time | centre crop + its mirror image, logits averaged (`tta: flip`) |
-| files | config.json, weights.safetensors (fp16, no pickle), int8_calibration.safetensors, {size_kb:.0f} KB in all |
+| files | config.json, weights.safetensors (fp16, no pickle), int8_calibration.safetensors, recipe.json, {size_kb:.0f} KB in all |
 
 ## Scores (FER2013 PrivateTest, {n_test} crops, this exact model)
 
@@ -85,7 +97,16 @@ Trained {date} with affectkit {version} on Python {python} / torch {torch}, {min
 """
 
 
-INT8_PER_CLASS = 300  # Training crops per class for the int8 calibration
+
+
+def degradations_text(r: FaceRecipe) -> str:
+    """The card's words for the degradation augmentation (recipe v4), or nothing when it is off."""
+    if not any((r.lowres_p, r.blur_p, r.jpeg_p, r.exposure_p, r.noise_p)):
+        return ""
+    return (f"then video's degradations, each on a share of the images: a smaller face {list(r.lowres_side)} px "
+            f"(p={r.lowres_p}), Gaussian blur sigma {list(r.blur_sigma)} (p={r.blur_p}), JPEG quality "
+            f"{list(r.jpeg_quality)} (p={r.jpeg_p}), over-exposure (p={r.exposure_p}), noise sigma "
+            f"{list(r.noise_sigma)} grey levels (p={r.noise_p}); ")
 
 
 def scores_of(pred, y) -> dict:
@@ -144,13 +165,16 @@ def write_int8_section(card_path: Path, section: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help=f"output folder (default: the bundled {WEIGHTS_DIR})")
+    ap.add_argument("--recipe", metavar="FILE", default=None,
+                    help="the recipe (default: src/affectkit/weights/face/recipe.json, the shipped model's)")
     ap.add_argument("--debug", action="store_true", help="20 crops per class, 1 epoch, tiny net: end to end in seconds")
     ap.add_argument("--epochs", type=int, help="epochs (default: the recipe's)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=None, help="seed (default: the recipe's)")
     ap.add_argument("--results", default=None, metavar="FILE",
                     help="where the training record goes (default: bench/results/face_train.json, the shipped "
-                         "model's; give another file for a seed study)")
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+                         "model's; give another file for a seed study; --debug writes one only when given)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads (default: the recipe's; null there: torch's choice)")
     ap.add_argument("--int8-only", metavar="FOLDER",
                     help="no training: (re)calibrate int8 inference of the trained FOLDER and update its card")
     ap.add_argument("--max-minutes", type=float, default=None,
@@ -159,13 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     started = run_started()
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    flags = {k: getattr(args, k) for k in ("epochs", "seed", "threads") if getattr(args, k) is not None}
+    doc = script_recipe(ap, "face", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **flags})
+    params = doc["params"]
+    if params["threads"]:
+        torch.set_num_threads(params["threads"])
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     if args.int8_only:
         folder = Path(args.int8_only)
         x_te, y_te = load_fer2013("PrivateTest")
-        res, section = add_int8(folder, INT8_PER_CLASS, x_te, y_te, log)
+        res, section = add_int8(folder, params["int8_per_class"], x_te, y_te, log)
         if (folder / "MODEL_CARD.md").is_file():
             write_int8_section(folder / "MODEL_CARD.md", section)
         print(json.dumps({"int8_private_test_accuracy": res["flip"]["accuracy"],
@@ -178,21 +205,20 @@ def main(argv: list[str] | None = None) -> int:
     x_va, y_va = load_fer2013("PublicTest", limit)
     x_te, y_te = load_fer2013("PrivateTest", limit)
     log(f"FER2013: Training {len(y_tr)}, PublicTest {len(y_va)}, PrivateTest {len(y_te)} ({time.time() - t0:.0f} s)")
-    recipe = FaceRecipe(seed=args.seed)
-    if args.debug:
-        recipe = FaceRecipe(seed=args.seed, widths=(8, 16), depths=(1, 1), epochs=1, batch_size=32)
-    if args.epochs:
-        recipe.epochs = args.epochs
+    recipe = FaceRecipe.from_params(params)
+    log(f"recipe: {recipe_record(doc, ROOT)['file']} (face.expression@{doc['model_version']})"
+        + (f", overridden: {doc['overrides']}" if doc["overrides"] else ""))
     deadline = t0 + 60 * args.max_minutes if args.max_minutes else None
     net_kw = {"widths": list(recipe.widths), "depths": list(recipe.depths), "n_classes": len(EMOTION),
               "dropout": recipe.dropout}
 
     def meta_for(history, extra=None):
-        return {"name": "face.expression", "version": MODEL_VERSION, "affectkit_version": __version__,
-                "labels": list(EMOTION.labels), "net": net_kw, "crop": recipe.crop, "tta": "flip",
+        return {"name": "face.expression", "version": doc["model_version"], "affectkit_version": __version__,
+                "labels": list(EMOTION.labels), "net": net_kw, "crop": recipe.crop, "tta": params["tta"],
                 "input": "grayscale, resized to 48x48, centre crop, per-image standardisation",
                 "training": {"data": "FER2013 (../shared/data/face/fer2013)", "debug": bool(args.debug),
-                             "recipe": recipe.to_dict(), "history": history, **(extra or {})}}
+                             "recipe": recipe.to_dict(), "recipe_file": RECIPE_FILE, "history": history,
+                             **(extra or {})}}
 
     history_so_far: list = []
 
@@ -216,10 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     model.save(out)
     from affectkit.recognize.face_int8 import int8_available
 
+    command = "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:]))
+    write_recipe(doc, out, source=run_source(doc, command, ROOT))
     int8, int8_section = None, "Not calibrated: this torch build has no x86 quantised kernels; the model runs in fp32."
     if int8_available():
-        int8, int8_section = add_int8(out, 20 if args.debug else INT8_PER_CLASS, x_te, y_te, log)
-    size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "weights.safetensors", INT8_FILE))
+        int8, int8_section = add_int8(out, params["int8_per_class"], x_te, y_te, log)
+    size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "weights.safetensors", INT8_FILE, RECIPE_FILE))
     names = {"none": "centre crop", "flip": "centre crop + mirror (shipped)", "tencrop": "ten-crop (4 corners + centre, each + mirror)"}
     card = CARD.format(
         name=model.name, n_train=len(y_tr), n_val=len(y_va), n_test=len(y_te), labels=", ".join(EMOTION.labels),
@@ -228,21 +256,20 @@ def main(argv: list[str] | None = None) -> int:
         seed=recipe.seed, epochs_run=epochs_run, epochs=recipe.epochs, best_epoch=best["epoch"], max_lr=recipe.max_lr,
         wd=recipe.weight_decay, bs=recipe.batch_size, ls=recipe.label_smoothing, rot=recipe.rotate_deg,
         scale=list(recipe.scale), shift=recipe.shift, erase=recipe.erase_p, size_kb=size / 1024,
-        lowres_side=list(recipe.lowres_side), lowres_p=recipe.lowres_p, blur_sigma=list(recipe.blur_sigma),
-        blur_p=recipe.blur_p, jpeg_quality=list(recipe.jpeg_quality), jpeg_p=recipe.jpeg_p,
-        exposure_p=recipe.exposure_p, noise_sigma=list(recipe.noise_sigma), noise_p=recipe.noise_p,
+        degradations=degradations_text(recipe),
         score_rows="\n".join(f"| {names[t]} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} |" for t, r in test.items()),
         per_class=", ".join(f"{k} {v:.2f}" for k, v in test["flip"]["per_class_f1"].items()),
         val_acc=val["accuracy"], int8_section=int8_section, cmd_args=(" --debug --out " + str(out)) if args.debug else
-        (f" --seed {args.seed}" if args.seed else "") + (f" --epochs {args.epochs}" if args.epochs else ""),
+        "".join(f" --{k} {v}" for k, v in (("recipe", args.recipe), ("seed", args.seed), ("epochs", args.epochs))
+                if v is not None),
         date=time.strftime("%Y-%m-%d"), version=__version__, python=platform.python_version(),
         torch=torch.__version__, minutes=minutes, threads=torch.get_num_threads())
     (out / "MODEL_CARD.md").write_text(card)
-    if not args.debug:
+    if args.results or not args.debug:
         record = Path(args.results) if args.results else ROOT / "bench" / "results" / "face_train.json"
         write_results(record,
-            {"command": "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:])),
-             "seed": recipe.seed, "recipe": recipe.to_dict(), "epochs_run": epochs_run, "best_epoch": best["epoch"],
+            {"command": command, "debug": bool(args.debug),
+             "seed": recipe.seed, "recipe": recipe_record(doc, ROOT), "epochs_run": epochs_run, "best_epoch": best["epoch"],
              "parameters": sum(p.numel() for p in net.parameters()), "macs_per_view": count_macs(net, recipe.crop),
              "minutes": round(minutes, 1), "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
              "private_test": test, "private_test_int8": int8, "public_test": val, "history": history},

@@ -1,8 +1,13 @@
 #!/usr/bin/env python
 """Retrain the bundled text model from ../shared/data (CPU, see MODEL_CARD.md for time).
 
-    python bench/train_text.py                       # full recipe -> src/affectkit/weights/text
+    python bench/train_text.py                       # the shipped recipe -> src/affectkit/weights/text
     python bench/train_text.py --debug --out /tmp/m  # tiny end-to-end run in seconds (a test)
+
+The recipe (every hyper-parameter) is src/affectkit/weights/text/recipe.json, the one that
+produced the shipped model, unless --recipe names another; the flags below override single
+fields (--debug a tiny network and one epoch); the recipe used is written beside the new
+weights (recipe.json) and into the training record.
 
 One network, several heads on a shared LoRA-adapted MiniLM:
   emotion    7 canonical labels: MELD (with dialogue context) + GoEmotions rows whose labels
@@ -11,8 +16,8 @@ One network, several heads on a shared LoRA-adapted MiniLM:
   sentiment  3 labels: MELD
   goemotions 28 labels (multi-label): GoEmotions
   carer      6 labels: CARER
-Writes the weights, config.json (with provenance and test scores), MODEL_CARD.md and
-bench/results/text_train.json.
+Writes the weights, config.json (with provenance and test scores), recipe.json, MODEL_CARD.md
+and bench/results/text_train.json.
 """
 from __future__ import annotations
 
@@ -37,56 +42,62 @@ from affectkit.bench.datasets import load_carer, load_goemotions, load_meld  # n
 from affectkit.bench.text_eval import evaluate_all, goemotions_targets  # noqa: E402
 from affectkit.core.labels import CARER_LABELS, EMOTION, GOEMOTIONS_LABELS, SENTIMENT  # noqa: E402
 from affectkit.recognize.lexical import TfidfLogReg  # noqa: E402
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet, contextual_pairs  # noqa: E402
 from affectkit.recognize.text_train import Source, train  # noqa: E402
 
 
-def build_sources(args) -> list[Source]:
-    n = args.limit
+# what --debug changes in the recipe: a tiny network, one epoch, every word kept
+DEBUG_OVERRIDES = {"epochs": 1, "n_top": 1, "rank": 4, "max_len": 48, "meld_repeat": 1, "lexical.min_df": 1}
+
+
+def build_sources(p: dict, n: int | None) -> list[Source]:
     meld = load_meld("train")
     go = load_goemotions("train")
     carer = load_carer("train")
     if n:
         meld, go, carer = meld.iloc[:n], go.iloc[:n], carer.iloc[:n]
-    mp = contextual_pairs(meld.text.tolist(), meld.speaker.tolist(), meld.dialogue_id.tolist(), args.max_context)
+    mp = contextual_pairs(meld.text.tolist(), meld.speaker.tolist(), meld.dialogue_id.tolist(), p["max_context"])
     go_targets = {"goemotions": goemotions_targets(go)}
     carer_targets = {"carer": np.array([CARER_LABELS.index(x) for x in carer.label])}
     allowed = {}
-    if args.mix_emotion:
+    if p["mix_emotion"]:
         # GoEmotions rows whose labels span several Ekman groups get no canonical label (-1).
         go_targets["emotion"] = np.array([EMOTION.index(x) if x else -1 for x in go.emotion.fillna("")])
         carer_targets["emotion"] = np.array([EMOTION.index(x) for x in carer.emotion])
         allowed = {"emotion": sorted({EMOTION.index(x) for x in carer.emotion})}
-    mix = {"emotion": args.mix_weight}
+    mix = {"emotion": p["mix_weight"]}
     return [
         Source("meld", mp, {"emotion": np.array([EMOTION.index(x) for x in meld.emotion]),
                             "sentiment": np.array([SENTIMENT.index(x) for x in meld.sentiment])},
-               repeat=args.meld_repeat),
+               repeat=p["meld_repeat"]),
         Source("goemotions", [(t, "") for t in go.text], go_targets, weights=mix),
         Source("carer", [(t, "") for t in carer.text], carer_targets, allowed=allowed, weights=mix),
     ]
 
 
-def fit_lexical(model: TextModel, args) -> dict:
+def fit_lexical(model: TextModel, lex: dict, limit: int | None, eval_limit: int | None) -> dict:
     """Fit TF-IDF + logistic-regression heads for the CARER and GoEmotions label spaces and
-    choose each blend weight with the network on the dev split (GoEmotions thresholds too)."""
-    grid = np.round(np.arange(0.0, 1.01, 0.1), 2)
+    choose each blend weight with the network on the dev split (GoEmotions thresholds too);
+    ``lex``: the recipe's ``lexical`` fields."""
+    grid = np.round(np.arange(0.0, 1.0 + lex["blend_grid_step"] / 10, lex["blend_grid_step"]), 2)
     carer, go = load_carer("train"), load_goemotions("train")
-    if args.limit:
-        carer, go = carer.iloc[: args.limit], go.iloc[: args.limit]
-    min_df = 1 if args.debug else 2
+    if limit:
+        carer, go = carer.iloc[:limit], go.iloc[:limit]
+    tfidf = {"ngram_range": tuple(lex["ngram_range"]), "min_df": lex["min_df"], "max_features": lex["max_features"]}
     report = {}
     model.lexical, model.meta["blend"] = {}, {}
-    dev_c = load_carer("val").iloc[: args.eval_limit]
+    dev_c = load_carer("val").iloc[:eval_limit]
     y_c = [CARER_LABELS.index(x) for x in dev_c.label]
-    dev_g = load_goemotions("dev").iloc[: args.eval_limit]
+    dev_g = load_goemotions("dev").iloc[:eval_limit]
     y_g = goemotions_targets(dev_g)
     net_c = model.predict_proba(dev_c.text.tolist(), "carer")  # the network alone
     net_g = model.predict_proba(dev_g.text.tolist(), "goemotions")
-    model.lexical["carer"] = TfidfLogReg(C=5.0, min_df=min_df).fit(
+    model.lexical["carer"] = TfidfLogReg(C=lex["carer_C"], max_iter=lex["carer_max_iter"], **tfidf).fit(
         carer.text.tolist(), np.array([CARER_LABELS.index(x) for x in carer.label]))
-    model.lexical["goemotions"] = TfidfLogReg(C=2.0, min_df=min_df, multilabel=True, max_iter=1000).fit(
+    model.lexical["goemotions"] = TfidfLogReg(C=lex["goemotions_C"], max_iter=lex["goemotions_max_iter"],
+                                              multilabel=True, **tfidf).fit(
         go.text.tolist(), goemotions_targets(go))
     lex_c = model.lexical["carer"].predict_proba(dev_c.text.tolist())
     lex_g = model.lexical["goemotions"].predict_proba(dev_g.text.tolist())
@@ -139,7 +150,12 @@ seed {t['seed']}, {t['epochs']} epochs, AdamW lr {t['lr']}, batch {t['batch_size
 {t['smoothing']}, linear warm-up/decay; no early stopping (fixed epochs). GoEmotions thresholds:
 per label, tuned on the dev split. Trained on {t['machine']} in {t['seconds'] / 60:.1f} min.
 
-    python bench/train_text.py --seed {t['seed']} --epochs {t['epochs']}
+    python bench/train_text.py
+
+reads `recipe.json` beside these weights, every hyper-parameter of this run (weight decay
+{t['recipe']['params']['weight_decay']}, warm-up share {t['recipe']['params']['warmup']}, gradient clip
+{t['recipe']['params']['clip_norm']}, LoRA alpha {t['recipe']['params']['alpha']:g}, dropout
+{t['recipe']['params']['dropout']}, TF-IDF and blend settings).
 
 ## Test scores (official test splits; `python bench/text_benchmarks.py`)
 <!-- figures: bench/results/text_train.json#scores -->
@@ -158,23 +174,26 @@ suggest, not what the speaker feels; never use it to make decisions about a pers
 """
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(WEIGHTS_DIR), help="folder for the trained model")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results" / "text_train.json"))
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--n-top", type=int, default=3)
-    ap.add_argument("--rank", type=int, default=16)
-    ap.add_argument("--max-len", type=int, default=96)
-    ap.add_argument("--max-context", type=int, default=3)
-    ap.add_argument("--smoothing", type=float, default=0.05)
-    ap.add_argument("--no-mix-emotion", dest="mix_emotion", action="store_false",
+    ap.add_argument("--recipe", metavar="FILE", default=None,
+                    help="the recipe (default: src/affectkit/weights/text/recipe.json, the shipped model's)")
+    ap.add_argument("--seed", type=int, help="(default: the recipe's, as for every flag below)")
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--batch-size", type=int)
+    ap.add_argument("--n-top", type=int)
+    ap.add_argument("--rank", type=int)
+    ap.add_argument("--max-len", type=int)
+    ap.add_argument("--max-context", type=int)
+    ap.add_argument("--smoothing", type=float)
+    ap.add_argument("--threads", type=int, help="torch CPU threads (null in the recipe: torch's choice)")
+    ap.add_argument("--no-mix-emotion", dest="mix_emotion", action="store_const", const=False, default=None,
                     help="train the emotion head on MELD only")
-    ap.add_argument("--mix-weight", type=float, default=0.5, help="loss weight of the non-MELD emotion labels")
-    ap.add_argument("--meld-repeat", type=int, default=2, help="visits of MELD per epoch (it is the smallest set)")
+    ap.add_argument("--mix-weight", type=float, help="loss weight of the non-MELD emotion labels")
+    ap.add_argument("--meld-repeat", type=int, help="visits of MELD per epoch (it is the smallest set)")
     ap.add_argument("--limit", type=int, default=None, help="first N training rows per dataset")
     ap.add_argument("--eval-limit", type=int, default=None, help="first N rows of each dev/test split")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, small net: seconds")
@@ -184,39 +203,48 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     started = run_started()
     if args.debug:
-        args.limit, args.eval_limit, args.epochs = args.limit or 48, args.eval_limit or 40, 1
-        args.n_top, args.rank, args.max_len, args.meld_repeat = 1, 4, 48, 1
+        args.limit, args.eval_limit = args.limit or 48, args.eval_limit or 40
         if args.out == str(WEIGHTS_DIR):
             ap.error("--debug needs --out (it must not replace the bundled model)")
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
+    flags = ("seed", "epochs", "lr", "batch_size", "n_top", "rank", "max_len", "max_context", "smoothing",
+             "threads", "mix_emotion", "mix_weight", "meld_repeat")
+    given = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}  # a flag beats --debug's value
+    doc = script_recipe(ap, "text", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **given})
+    p = doc["params"]
+    if p["threads"]:
+        torch.set_num_threads(p["threads"])
+    torch.manual_seed(p["seed"])
+    np.random.seed(p["seed"])
     if args.reuse_net:
         model = TextModel.load(args.out)
         training = model.meta["training"]
     else:
         tasks = [TaskSpec("emotion", EMOTION.labels), TaskSpec("sentiment", SENTIMENT.labels),
                  TaskSpec("goemotions", GOEMOTIONS_LABELS, multilabel=True), TaskSpec("carer", CARER_LABELS)]
-        config = NetConfig(n_top=args.n_top, rank=args.rank, max_len=args.max_len,
-                           max_context=args.max_context, tasks=tasks)
+        config = NetConfig(n_top=p["n_top"], rank=p["rank"], alpha=p["alpha"], dropout=p["dropout"],
+                           max_len=p["max_len"], max_context=p["max_context"], tasks=tasks)
         net = TextNet(config)
-        sources = build_sources(args)
+        sources = build_sources(p, args.limit)
         t0 = time.time()
-        log = train(net, sources, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
-                    smoothing=args.smoothing, log=lambda s: print(s, file=sys.stderr, flush=True))
+        log = train(net, sources, epochs=p["epochs"], lr=p["lr"], batch_size=p["batch_size"], seed=p["seed"],
+                    smoothing=p["smoothing"], weight_decay=p["weight_decay"], warmup=p["warmup"],
+                    clip_norm=p["clip_norm"], log=lambda s: print(s, file=sys.stderr, flush=True))
         training = {
-            "seed": args.seed, "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
-            "smoothing": args.smoothing, "seconds": round(time.time() - t0, 1), "debug": args.debug,
+            "seed": p["seed"], "epochs": p["epochs"], "lr": p["lr"], "batch_size": p["batch_size"],
+            "smoothing": p["smoothing"], "seconds": round(time.time() - t0, 1), "debug": args.debug,
             "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads",
             "sources": [{"name": s.name, "n": len(s.pairs), "repeat": s.repeat,
                          "heads": {t: s.weights.get(t, 1.0) for t in s.targets}} for s in sources],
             "shipped_parameters": int(sum(v.numel() for v in net.trainable_state().values())),
             "history": log["history"], "affectkit_version": __version__}
-        model = TextModel(net, {"name": "affectkit-text-minilm-lora", "version": "1" if not args.debug else "debug",
+        model = TextModel(net, {"name": "affectkit-text-minilm-lora",
+                                "version": doc["model_version"] if not args.debug else "debug",
                                 "training": training})
         model.save(args.out)  # the network as shipped (fp16), reloaded below
         model = TextModel.load(args.out)
+    training["recipe"] = recipe_record(doc, ROOT)
     t1 = time.time()
-    training["lexical"] = fit_lexical(model, args)
+    training["lexical"] = fit_lexical(model, p["lexical"], args.limit, args.eval_limit)
     training["lexical"]["seconds"] = round(time.time() - t1, 1)
     model.meta["training"] = training
     model.save(args.out)
@@ -229,8 +257,10 @@ def main(argv=None) -> int:
     model.save(args.out)
     saved = json.loads(Path(args.out, "config.json").read_text(encoding="utf-8"))
     Path(args.out, "MODEL_CARD.md").write_text(model_card(saved, scores), encoding="utf-8")
-    result = {"command": "python bench/train_text.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "training": model.meta["training"], "blend": model.meta["blend"], "scores": scores}
+    command = "python bench/train_text.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
+    write_recipe(doc, args.out, source=run_source(doc, command, ROOT))
+    result = {"command": command, "recipe": training["recipe"], "training": model.meta["training"],
+              "blend": model.meta["blend"], "scores": scores}
     if not args.debug:
         write_results(args.results, result, argv=argv, seeds=[args.seed], script=__file__, started=started, indent=2)
     print(json.dumps(model.meta["test_scores"], indent=2))

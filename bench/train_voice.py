@@ -4,12 +4,16 @@
     python bench/train_voice.py                       # full recipe -> src/affectkit/weights/voice
     python bench/train_voice.py --debug --out /tmp/v  # a handful of files, end to end, in seconds (a test)
 
+The recipe (features, head, protocol) is src/affectkit/weights/voice/recipe.json, the shipped
+head's run, unless --recipe names another; --seed and --C override its fields; the recipe used
+is written beside the new head (recipe.json) and into the training record.
+
 Features: ``voice.emotion_input`` (each file trimmed and peak-normalised, then the mean and
 standard deviation over time of Whisper-base encoder layers 0-3, ``voice.whisper``), cached in
 FeatureCache. Head: VoiceEmotionHead (standardise with the training statistics, clip, one
 multinomial logistic regression per encoder layer, log-probabilities averaged). Before the final fit on all 10 speakers it scores the same recipe by EmoDB
 leave-one-speaker-out under the strict protocol, for the model card.
-Writes config.json + head.npz + MODEL_CARD.md into --out, and bench/results/voice_train.json
+Writes config.json + head.npz + recipe.json + MODEL_CARD.md into --out, and bench/results/voice_train.json
 (not in --debug).
 """
 from __future__ import annotations
@@ -36,9 +40,9 @@ from provenance import run_started, write_results  # noqa: E402
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import loso  # noqa: E402
 from affectkit.recognize.voice_affect import label_order  # noqa: E402
-from affectkit.recognize.voice_head import WEIGHTS_DIR  # noqa: E402
-from affectkit.recognize.voice_train import (BLOCKS, HEAD_PARAMS, SEED, WHISPER_LAYERS, emodb_matrix,  # noqa: E402
-                                             make_extractor, make_head)
+from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
+from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead  # noqa: E402
+from affectkit.recognize.voice_train import emodb_matrix, make_extractor  # noqa: E402
 
 CARD = """# Speech-emotion head (voice.emotion) {version}
 
@@ -55,9 +59,9 @@ Emotion from how something is said, for `affectkit predict voice` and the voice 
 | features | {n_features} per file: {blocks} |
 | head | per-feature standardisation with the training speakers' statistics, clip at +/-{clip:g}, multinomial logistic regression (C={C:g}, class_weight={class_weight}{groups}) |
 | normalisation | **strict**: the model sees one file at a time and standardises with EmoDB training statistics, never with the input speaker's own voice |
-| files | config.json (parameters, classes, feature names), head.npz (float32 means, scales, coefficients; no pickle), {size_kb:.0f} KB in all |
+| files | config.json (parameters, classes, feature names), head.npz (float32 means, scales, coefficients; no pickle), recipe.json (this run's recipe; `bench/train_voice.py` reads it by default), {size_kb:.0f} KB in all |
 
-## Scores (EmoDB, leave-one-speaker-out, this exact recipe)
+## Scores (EmoDB, leave-one-speaker-out, this exact recipe: recipe.json)
 
 <!-- figures: bench/results/voice_train.json -->
 | protocol | UAR | accuracy |
@@ -91,29 +95,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="feature-extraction processes (default 1)")
     ap.add_argument("--cache", help="feature cache folder (default $AFFECTKIT_CACHE or ~/.cache/affectkit)")
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-speaker-out figures")
+    ap.add_argument("--recipe", metavar="FILE", default=None,
+                    help="the recipe (default: src/affectkit/weights/voice/recipe.json, the shipped head's)")
+    ap.add_argument("--seed", type=int, help="seed (default: the recipe's; recorded, the solver is deterministic)")
+    ap.add_argument("--C", type=float, help="inverse regularisation of the head (default: the recipe's)")
     args = ap.parse_args(argv)
     started = run_started()
     if args.debug and not args.out:
         ap.error("--debug needs --out (it must not replace the bundled model)")
+    doc = script_recipe(ap, "voice", args.recipe, {"seed": args.seed, "head.C": args.C})
+    p = doc["params"]
+    ex, hp = p["extractor"], p["head"]
+
+    def make_head() -> VoiceEmotionHead:
+        return VoiceEmotionHead(**hp)
+
+    extractor = make_extractor(**ex)
     out = Path(args.out) if args.out else WEIGHTS_DIR
     t0 = time.perf_counter()
     speakers = ("03", "08", "09") if args.debug else None
-    df, X = emodb_matrix(1 if args.debug else None, speakers=speakers, jobs=args.jobs, cache_root=args.cache)
+    df, X = emodb_matrix(1 if args.debug else None, speakers=speakers, jobs=args.jobs, cache_root=args.cache,
+                         extractor=extractor)
     y, spk = df.emotion.to_numpy(), df.speaker.to_numpy()
     print(f"features: {X.shape[0]} files x {X.shape[1]} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     cv = None
     if not args.no_cv:
-        cv = loso(make_head(), X, y, spk, "strict")
-        print(f"strict LOSO: UAR {cv['uar']:.4f}  accuracy {cv['accuracy']:.4f}", file=sys.stderr)
+        cv = loso(make_head(), X, y, spk, p["cv_protocol"])
+        print(f"{p['cv_protocol']} LOSO: UAR {cv['uar']:.4f}  accuracy {cv['accuracy']:.4f}", file=sys.stderr)
     head = make_head().fit(X, y)
-    extractor = make_extractor()
     meta = {"name": "voice.emotion", "affectkit_version": __version__,
             "extractor": {"name": extractor.name, "version": extractor.version, "params": extractor.get_params()},
             "normalisation": "strict: standardised with training statistics (EmoDB), one file at a time",
             "training": {"data": "EmoDB (../shared/data/speech/emodb, altered copy)", "n": int(len(y)),
-                         "speakers": sorted(set(spk)), "debug": bool(args.debug), "seed": SEED,
+                         "speakers": sorted(set(spk)), "debug": bool(args.debug), "seed": p["seed"],
+                         "recipe": recipe_record(doc, ROOT),
                          "loso_strict": None if cv is None else {"uar": cv["uar"], "accuracy": cv["accuracy"]}}}
     head.save(out, meta=meta)
+    command = "python bench/train_voice.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
+    write_recipe(doc, out, source=run_source(doc, command, ROOT))
     seconds = time.perf_counter() - t0
     size = sum(f.stat().st_size for f in out.iterdir() if f.name in ("config.json", "head.npz"))
     import sklearn
@@ -121,17 +140,18 @@ def main(argv: list[str] | None = None) -> int:
     n_models = len(head.groups_)
     card = CARD.format(
         version=__version__, n=len(y), n_speakers=len(set(spk)), labels=", ".join(label_order(head.classes_)),
-        seed=SEED, trim_db=extractor.trim_db, n_features=X.shape[1],
+        seed=p["seed"], trim_db=extractor.trim_db, n_features=X.shape[1],
         blocks="; ".join({"compare": "openSMILE ComParE_2016 functionals (6,373)",
                           "egemaps": "openSMILE eGeMAPSv02 functionals (88)",
                           "logmel": "log-mel statistics (40 bands x 7: mean, std, p10, p50, p90, mean and std of the absolute frame-to-frame change)",
-                          "whisper": f"Whisper-base encoder (the `voice` extra's weights, our PyTorch forward pass) layers {list(WHISPER_LAYERS)}: mean and std over time of each layer's 512 states"}[b]
-                         for b in BLOCKS),
-        clip=HEAD_PARAMS["clip"], C=HEAD_PARAMS["C"], class_weight=HEAD_PARAMS["class_weight"],
-        groups="" if n_models == 1 else f"; {n_models} models, one per block group {HEAD_PARAMS['blocks']}, log-probabilities averaged",
+                          "whisper": f"Whisper-base encoder (the `voice` extra's weights, our PyTorch forward pass) layers {ex['whisper_layers']}: mean and std over time of each layer's 512 states"}[b]
+                         for b in ex["blocks"]),
+        clip=hp["clip"], C=hp["C"], class_weight=hp["class_weight"],
+        groups="" if n_models == 1 else f"; {n_models} models, one per block group {hp['blocks']}, log-probabilities averaged",
         size_kb=size / 1024, uar=cv["uar"] if cv else float("nan"), acc=cv["accuracy"] if cv else float("nan"),
         per_class=", ".join(f"{k} {v:.2f}" for k, v in cv["per_class_recall"].items()) if cv else "n/a",
-        cmd_args=" --debug --out " + str(out) if args.debug else "",
+        cmd_args=" --debug --out " + str(out) if args.debug else
+        "".join(f" --{k} {v}" for k, v in (("recipe", args.recipe), ("seed", args.seed), ("C", args.C)) if v is not None),
         date=time.strftime("%Y-%m-%d"), python=platform.python_version(), sklearn=sklearn.__version__,
         seconds=seconds)
     (out / "MODEL_CARD.md").write_text(card)
@@ -139,9 +159,10 @@ def main(argv: list[str] | None = None) -> int:
               "loso_strict_accuracy": None if cv is None else cv["accuracy"]}
     if not args.debug:
         write_results(ROOT / "bench" / "results" / "voice_train.json",
-                      {"command": "python bench/train_voice.py", "seed": SEED, "head": head.get_params(),
-                       "blocks": list(BLOCKS), "n": int(len(y)), "seconds": round(seconds, 1), **scores},
-                      argv=argv, seeds=[SEED], script=__file__, started=started)
+                      {"command": command, "seed": p["seed"], "recipe": meta["training"]["recipe"],
+                       "head": head.get_params(), "blocks": list(ex["blocks"]), "n": int(len(y)),
+                       "seconds": round(seconds, 1), **scores},
+                      argv=argv, seeds=[p["seed"]], script=__file__, started=started)
     print(json.dumps(scores))
     return 0
 

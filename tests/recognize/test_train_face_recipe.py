@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from affectkit.recognize.face_affect import FaceModel
+from affectkit.recognize.recipes import load_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +23,13 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert card.count("|") > 10 and "--debug" in card and "PrivateTest" in card
     model = FaceModel.load(out)
     assert model.meta["training"]["debug"] is True and model.meta["training"]["recipe"]["seed"] == 0
+    used = load_recipe("face", out / "recipe.json")  # the recipe it used, beside the weights it wrote
+    shipped = load_recipe("face")["params"]
+    assert used["params"]["epochs"] == 1 and used["params"]["widths"] == [8, 16] and used["params"]["threads"] == 1
+    assert {k: v for k, v in used["params"].items() if k not in ("epochs", "widths", "depths", "batch_size",
+            "int8_per_class", "threads")} == {k: v for k, v in shipped.items() if k not in ("epochs", "widths", "depths",
+                                              "batch_size", "int8_per_class", "threads")}
+    assert "--debug" in used["source"] and model.meta["training"]["recipe_file"] == "recipe.json"
     p = model.predict_proba(np.zeros((2, 48, 48), np.uint8))
     assert np.allclose(p.sum(axis=1), 1.0)
 

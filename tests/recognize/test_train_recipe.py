@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from affectkit.core.errors import ModelError
+from affectkit.recognize.recipes import load_recipe
 from affectkit.recognize.text_model import TextModel
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,10 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert (out / "MODEL_CARD.md").read_text().count("|") > 10
     meta = json.loads((out / "config.json").read_text())
     assert meta["training"]["debug"] is True and len(meta["goemotions_thresholds"]) == 28
+    used = load_recipe("text", out / "recipe.json")  # the recipe it used, beside the weights it wrote
+    assert used["params"]["epochs"] == 1 and used["params"]["lexical"]["min_df"] == 1 and "--debug" in used["source"]
+    assert meta["training"]["recipe"]["overrides"]["rank"] == 4 and meta["net"]["rank"] == 4
+    assert meta["training"]["recipe"]["params"]["lr"] == load_recipe("text")["params"]["lr"]
     model = TextModel.load(out)
     p = model.predict_proba(["what a day"], "goemotions")
     assert p.shape == (1, 28) and np.all((p > 0) & (p < 1))
@@ -38,6 +43,8 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert r.returncode == 0, r.stderr[-2000:]
     meta = json.loads((out / "config.json").read_text())
     assert meta["specialists"] == {"carer": "carer"} and 0.0 <= meta["blend"]["carer"] <= 1.0
+    used = load_recipe("carer", out / "carer" / "recipe.json")
+    assert used["params"]["n_top"] == 1 and used["params"]["max_context"] == 0 and (out / "recipe.json").is_file()
     assert (out / "carer" / "MODEL_CARD.md").is_file() and "## CARER specialist" in (out / "MODEL_CARD.md").read_text()
     model = TextModel.load(out)
     after = model.predict_tasks(texts, ("emotion", "carer"))

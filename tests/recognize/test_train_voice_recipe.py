@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from affectkit.recognize.recipes import load_recipe
 from affectkit.recognize.voice_head import VoiceEmotionHead
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,9 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert card.count("|") > 10 and "--debug" in card
     head = VoiceEmotionHead.load(out)
     assert head.config_["training"]["debug"] is True and head.config_["training"]["speakers"] == ["03", "08", "09"]
+    used = load_recipe("voice", out / "recipe.json")  # the recipe it used, beside the head it wrote
+    assert used["params"] == load_recipe("voice")["params"] and "--debug" in used["source"]
+    assert head.config_["training"]["recipe"]["file"] == "src/affectkit/weights/voice/recipe.json"
     X = np.zeros((2, head.n_features_in_))
     assert np.allclose(head.predict_proba(X).sum(axis=1), 1.0)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable
 
 import numpy as np
@@ -23,6 +23,10 @@ from affectkit.recognize.face_cnn import FaceCNN, normalise
 
 @dataclass
 class FaceRecipe:
+    """Hyper-parameters of one training run. The defaults are a starting point, not the shipped
+    model's: ``bench/train_face.py`` builds its recipe from ``weights/face/recipe.json``
+    (``from_params``), which states every field."""
+
     widths: tuple[int, ...] = (32, 64, 96, 192)
     depths: tuple[int, ...] = (1, 1, 2, 2)
     dropout: float = 0.3
@@ -31,6 +35,10 @@ class FaceRecipe:
     batch_size: int = 128
     max_lr: float = 0.05
     weight_decay: float = 5e-4
+    momentum: float = 0.9  # SGD, Nesterov
+    pct_start: float = 0.2  # one-cycle LR: share of the steps spent warming up
+    div_factor: float = 20.0  # initial LR = max_lr / div_factor
+    final_div_factor: float = 200.0  # final LR = initial LR / final_div_factor
     label_smoothing: float = 0.1
     rotate_deg: float = 12.0
     scale: tuple[float, float] = (0.9, 1.12)
@@ -50,6 +58,13 @@ class FaceRecipe:
     noise_sigma: tuple[float, float] = (2.0, 20.0)  # grey levels
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> "FaceRecipe":
+        """A recipe from a recipe file's ``params`` (lists become tuples; script-level fields such
+        as ``threads`` or ``int8_per_class`` that are not training fields are left out)."""
+        names = {f.name for f in fields(cls)} - {"extra"}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items() if k in names})
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -187,13 +202,14 @@ def train_face_cnn(x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, 
     for name, p in net.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     opt = torch.optim.SGD([{"params": decay, "weight_decay": recipe.weight_decay},
-                           {"params": no_decay, "weight_decay": 0.0}], lr=recipe.max_lr, momentum=0.9, nesterov=True)
+                           {"params": no_decay, "weight_decay": 0.0}], lr=recipe.max_lr, momentum=recipe.momentum, nesterov=True)
     xt = torch.from_numpy(np.ascontiguousarray(x_train))[:, None]
     yt = torch.from_numpy(np.asarray(y_train, dtype=np.int64))
     steps_per_epoch = max(1, len(xt) // recipe.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.max_lr, epochs=recipe.epochs,
-                                                steps_per_epoch=steps_per_epoch, pct_start=0.2,
-                                                div_factor=20, final_div_factor=200)
+                                                steps_per_epoch=steps_per_epoch, pct_start=recipe.pct_start,
+                                                div_factor=recipe.div_factor,
+                                                final_div_factor=recipe.final_div_factor)
     best_acc, best_state, history = -1.0, None, []
     for epoch in range(recipe.epochs):
         t0 = time.perf_counter()

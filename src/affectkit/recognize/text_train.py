@@ -107,8 +107,10 @@ def _loss(logits: torch.Tensor, target: torch.Tensor, multilabel: bool,
 
 def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5e-4,
           batch_size: int = 32, seed: int = 0, smoothing: float = 0.05, weight_decay: float = 0.01,
-          log: Callable[[str], None] = print) -> dict:
-    """Train ``net`` in place on all sources (each batch from one source). Returns a log dict."""
+          warmup: float = 0.06, clip_norm: float = 1.0, log: Callable[[str], None] = print) -> dict:
+    """Train ``net`` in place on all sources (each batch from one source): AdamW, linear warm-up over
+    the first ``warmup`` share of the steps then linear decay, gradients clipped to ``clip_norm``.
+    Returns a log dict."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     multilabel = {t.name: t.multilabel for t in net.config.tasks}
@@ -121,7 +123,7 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     plan_sizes = [s.repeat * math.ceil(len(s.pairs) / batch_size) for s in sources]
     total = epochs * sum(plan_sizes)
-    warm = max(1, int(0.06 * total))
+    warm = max(1, int(warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
     history = []
@@ -144,7 +146,7 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
                        for task, y in src.targets.items())
             opt.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(params, 1.0)
+            nn.utils.clip_grad_norm_(params, clip_norm)
             opt.step()
             sched.step()
             step += 1

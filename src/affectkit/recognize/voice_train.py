@@ -1,5 +1,6 @@
-"""The speech-emotion recipe shared by bench/train_voice.py and bench/emodb_benchmark.py:
-which features, which head, and EmoDB's feature matrix (extracted once, cached)."""
+"""The speech-emotion recipe's code defaults, shared by bench/train_voice.py and
+bench/emodb_benchmark.py (the shipped run's values: weights/voice/recipe.json), and EmoDB's
+feature matrix (extracted once, cached)."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,10 +17,12 @@ HEAD_PARAMS: dict[str, Any] = {"C": 0.01, "blocks": [[f"whisper:l{l}"] for l in 
                                "class_weight": "balanced"}
 
 
-def make_extractor(blocks: tuple[str, ...] = BLOCKS, whisper_layers: tuple[int, ...] = WHISPER_LAYERS):
+def make_extractor(blocks: tuple[str, ...] = BLOCKS, whisper_layers: tuple[int, ...] = WHISPER_LAYERS,
+                   **params: Any):
+    """The ``voice.emotion_input`` extractor; ``params``: its other settings (``sr``, ``trim_db``)."""
     from affectkit.perceive.voice_sets import EmotionInput
 
-    return EmotionInput(blocks=blocks, whisper_layers=whisper_layers)
+    return EmotionInput(blocks=tuple(blocks), whisper_layers=tuple(whisper_layers), **params)
 
 
 def make_head(**overrides: Any) -> VoiceEmotionHead:
@@ -28,9 +31,11 @@ def make_head(**overrides: Any) -> VoiceEmotionHead:
 
 def emodb_matrix(limit_per_speaker_class: int | None = None, speakers: tuple[str, ...] | None = None,
                  blocks: tuple[str, ...] = BLOCKS, jobs: int = 1, cache_root: str | None = None,
-                 progress=None, whisper_layers: tuple[int, ...] = WHISPER_LAYERS) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 progress=None, whisper_layers: tuple[int, ...] = WHISPER_LAYERS,
+                 extractor: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(EmoDB table, its features), rows aligned; optionally the first ``limit_per_speaker_class``
-    files of each (speaker, emotion) and only some ``speakers`` (debug runs, tests)."""
+    files of each (speaker, emotion) and only some ``speakers`` (debug runs, tests). ``extractor``
+    replaces the one built from ``blocks`` and ``whisper_layers``."""
     from affectkit.bench.datasets import load_emodb
     from affectkit.bench.voice_eval import extract_features
 
@@ -40,6 +45,8 @@ def emodb_matrix(limit_per_speaker_class: int | None = None, speakers: tuple[str
     if limit_per_speaker_class is not None:
         df = df.groupby(["speaker", "emotion"], sort=False).head(limit_per_speaker_class)
     df = df.reset_index(drop=True)
-    X = extract_features(df.path.tolist(), make_extractor(blocks, whisper_layers), cache_root, jobs=jobs,
+    if extractor is None:
+        extractor = make_extractor(blocks, whisper_layers)
+    X = extract_features(df.path.tolist(), extractor, cache_root, jobs=jobs,
                          progress=progress)
     return df, X
