@@ -237,6 +237,6 @@ def fake_llm():
 
 @pytest.fixture
 def llm_cache(tmp_path):
-    from affectkit.explain.llm.cache import ResponseCache
+    from affectkit.llm.cache import ResponseCache
 
     return ResponseCache(tmp_path / "llm-cache")

@@ -2,7 +2,7 @@
 
 The harness hands every model a feature dict; an LLM reads the raw text instead. So for an LLM
 the task's X is one column of row numbers (``{"row": [N, 1]}``) and :class:`TextRows` looks each
-row's text up before calling the :class:`~affectkit.explain.llm.evaluate.LLMClassifier`. The
+row's text up before calling the :class:`~affectkit.bench.llm_classifier.LLMClassifier`. The
 task's split, label space, metrics, seeds (the k-shot draw and the request seed) and bootstrap
 stay the harness's own, so an LLM's score sits beside every other model's. A reply without a
 label is class id -1, which the metrics count as wrong (``metrics.confusion``); the parse
@@ -81,7 +81,7 @@ def llm_task(spec, model_spec: str, *, data_path: str | None = None, debug: bool
     """(TaskData with X = row numbers, the TextRows model) for an LLM on a text classification task.
     ``limit``: score only the first ``limit`` test items (recorded by the caller)."""
     from affectkit.bench.task_data import DATA_LOADERS
-    from affectkit.explain.llm.evaluate import make_llm_model
+    from affectkit.bench.llm_classifier import make_llm_model
 
     if spec.target != "classification" or set(spec.features) != {"text"}:
         raise InputError(f"an LLM is scored on single-label text tasks; {spec.task} is {spec.target} "

@@ -2,8 +2,8 @@
 
 What each input is comes from its content (``io.probe``), within limits set by options or the
 environment. A bad input gives one line on stderr (``affectkit: FILE: what is wrong``), no
-traceback, and the others still run; the exit status says whether any failed (cli.py's
-EXIT_* constants). Batch mode (``analyze DIR/ -o OUTDIR/``) writes ``OUTDIR/<input name>.<ext>``
+traceback, and the others still run; the exit status says whether any failed (the
+``affectkit.cli`` EXIT_* constants). Batch mode (``analyze DIR/ -o OUTDIR/``) writes ``OUTDIR/<input name>.<ext>``
 per input, atomically, never over an input or an existing output (unless --force), and
 ``OUTDIR/failures.json`` listing the inputs that failed.
 """
@@ -24,7 +24,7 @@ FAILURES = "failures.json"
 
 def add_options(p: argparse.ArgumentParser) -> None:
     """The options of ``analyze`` that this module adds (limits, timings, quiet)."""
-    from affectkit.cli import _positive
+    from affectkit.cli.common import _positive
 
     for action in p._actions:  # analyze's bar follows the stages of each input: on when stderr is a terminal
         if action.option_strings == ["--progress"]:
@@ -100,7 +100,7 @@ class StageBar:
 def expand_inputs(inputs: list[str]) -> tuple[list[str], list[Path]]:
     """Files to analyse, in order (a folder gives the files directly inside it, sorted, hidden
     ones skipped), and the folders given."""
-    from affectkit.cli import _Usage
+    from affectkit.cli.common import _Usage
 
     files, folders = [], []
     for item in inputs:
@@ -119,7 +119,7 @@ def expand_inputs(inputs: list[str]) -> tuple[list[str], list[Path]]:
 def batch_targets(files: list[str], outdir: Path, fmt: str, force: bool, folders: list[Path]) -> list[Path]:
     """``outdir/<input file name>.<ext>`` per input; usage errors (before any work) when two
     inputs share a name, an output would be an input, or outputs exist and not ``force``."""
-    from affectkit.cli import _Usage
+    from affectkit.cli.common import _Usage
 
     if outdir.exists() and not outdir.is_dir():
         raise _Usage(f"{outdir} is a file; -o with a folder input names the output folder")
@@ -207,7 +207,7 @@ def _timings_line(doc: dict) -> str:
 
 def check_options(args: argparse.Namespace, files: list[str], folders: list[Path]) -> None:
     """Usage errors of ``analyze``'s options, before any work."""
-    from affectkit.cli import _Usage
+    from affectkit.cli.common import _Usage
     from affectkit.io.probe import sniff
 
     media = [p for p in files if sniff(p) == "media"]
@@ -239,9 +239,9 @@ def check_options(args: argparse.Namespace, files: list[str], folders: list[Path
 
 
 def run(args: argparse.Namespace) -> int:
-    """``affectkit analyze`` (see cli.py's help for the options and exit statuses)."""
-    from affectkit.cli import EXIT_ITEM_FAILED, EXIT_OK, _check_output, _Usage
-    from affectkit.explain.llm.cli import add_llm_to_documents, backend_from_args
+    """``affectkit analyze`` (see `affectkit analyze --help` for the options and exit statuses)."""
+    from affectkit.cli.common import EXIT_ITEM_FAILED, EXIT_OK, _check_output, _Usage
+    from affectkit.cli.llm import add_llm_to_documents, backend_from_args
     from affectkit.io.probe import Limits, sniff
 
     files, folders = expand_inputs(list(args.inputs))
@@ -354,7 +354,7 @@ def _rendered(docs: list[dict], args: argparse.Namespace, title: str, bar: Stage
 
 
 def _emit_combined(docs: list[dict], args: argparse.Namespace, files: list[str]) -> None:
-    from affectkit.cli import _emit
+    from affectkit.cli.common import _emit
 
     title = "affectkit: " + ", ".join(Path(p).name for p in files)
     out = _rendered(docs, args, title)
@@ -382,7 +382,7 @@ def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], 
 
 
 def _finish_batch(files: list[str], targets: list[Path], failures: list[dict], args: argparse.Namespace) -> int:
-    from affectkit.cli import EXIT_ITEM_FAILED, EXIT_OK
+    from affectkit.cli.common import EXIT_ITEM_FAILED, EXIT_OK
     from affectkit.report.writers import write_text_file
 
     outdir = targets[0].parent

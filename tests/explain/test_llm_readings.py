@@ -9,8 +9,8 @@ import pytest
 from fake_llm_server import FakeLLM, closed_port_url
 
 from affectkit.cli import main
-from affectkit.explain.llm.readings import add_llm_readings
-from affectkit.explain.llm.textualize import cue_values
+from affectkit.explain.llm_readings import add_llm_readings
+from affectkit.explain.textualize import cue_values
 
 EXAMPLE = "examples/interview.srt"
 WORDS = {"rough": ["devastated"], "disgusting": ["disgusted", "furious"], "sorry": ["sympathetic", "sad"]}
@@ -118,7 +118,7 @@ def test_cues_are_written_out_for_recordings():
 
 
 def test_open_vocabulary_words_are_mapped_and_kept(fake_llm, llm_cache):
-    from affectkit.explain.llm.client import ChatClient
+    from affectkit.llm.client import ChatClient
 
     fake_llm.push(("json", {"emotion": "serenity", "emotion_words": ["serenity"], "reasoning": "r"}),
                   ("json", {"emotion": "hangry", "emotion_words": ["hangry", "irritated"], "reasoning": "r"}),

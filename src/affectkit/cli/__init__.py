@@ -6,16 +6,19 @@ missing, empty, corrupt, truncated, over a limit, without audio or video, or an 
 transcript); 2 usage error (bad option, output exists, output over an input); 3 a bundled
 model, or a dependency it needs, could not be loaded; 130 interrupted (Ctrl-C).
 """
+
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
 
-EXIT_OK, EXIT_ITEM_FAILED, EXIT_USAGE, EXIT_MODEL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from affectkit.cli.common import (EXIT_INTERRUPTED, EXIT_ITEM_FAILED, EXIT_MODEL, EXIT_OK,
+                                  EXIT_USAGE, UsageError, _positive, _Usage)
+from affectkit.cli.predict import cmd_predict_face, cmd_predict_text, cmd_predict_voice
+from affectkit.cli.schema import cmd_schema
+
+__all__ = ["EXIT_OK", "EXIT_ITEM_FAILED", "EXIT_USAGE", "EXIT_MODEL", "EXIT_INTERRUPTED", "UsageError", "build_parser",
+           "main"]
 
 EPILOG = """exit status (stable):
   0    all done
@@ -45,197 +48,16 @@ examples:
 """
 
 
-class _Usage(Exception):
-    pass
-
-
-@contextmanager
-def _progress(total: int, enabled: bool | None, desc: str) -> Iterator:
-    """A tqdm bar on stderr (never stdout); on by default for inputs of 100 items or more."""
-    show = total >= 100 if enabled is None else enabled
-    if not show:
-        yield None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=desc, unit="utt", file=sys.stderr, dynamic_ncols=True)
-    try:
-        yield bar.update
-    finally:
-        bar.close()
-
-
-def _read_lines(source: str) -> list[bytes]:
-    if source == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        p = Path(source)
-        if not p.is_file():
-            raise _Usage(f"no such file: {source}")
-        data = p.read_bytes()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    return [l[:-1] if l.endswith(b"\r") else l for l in lines]
-
-
-def _parse_item(raw: bytes, n: int, jsonl: bool) -> dict:
-    """One input line -> {"text", "speaker", "dialogue_id"} or {"error"} (never raises)."""
-    try:
-        line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
-    except UnicodeDecodeError as exc:
-        return {"error": f"line {n}: not valid UTF-8 at byte {exc.start}"}
-    if not jsonl:
-        if not line.strip():
-            return {"text": line, "error": f"line {n}: empty text"}
-        return {"text": line}
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return {"error": f"line {n}: invalid JSON ({exc.msg})"}
-    if not isinstance(obj, dict):
-        return {"error": f"line {n}: expected a JSON object with a \"text\" field"}
-    text = obj.get("text")
-    if not isinstance(text, str) or not text.strip():
-        out = {"error": f"line {n}: missing or empty \"text\""}
-        if isinstance(text, str):
-            out["text"] = text
-        return out
-    item = {"text": text}
-    for key in ("speaker", "dialogue_id"):
-        if obj.get(key) is not None:
-            if isinstance(obj[key], (dict, list)):
-                return {"text": text, "error": f"line {n}: \"{key}\" must be a string or number"}
-            item[key] = str(obj[key])
-    return item
-
-
-def _check_output(args: argparse.Namespace) -> None:
-    """Refuse before any work if -o names an existing file and --force is not given."""
-    if args.output and args.output != "-" and Path(args.output).exists() and not args.force:
-        raise _Usage(f"{args.output} already exists; choose another name or pass --force to replace it")
-
-
-def _load_model():
-    from affectkit.recognize.text_model import bundled_text_model
-
-    return bundled_text_model()
-
-
-def _emit(text: str, output: str | None, force: bool, inputs: list[str]) -> None:
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from affectkit.report.writers import write_text_file
-
-    write_text_file(output, text, force=force, protect=[i for i in inputs if i != "-"])
-
-
-def cmd_predict_text(args: argparse.Namespace) -> int:
-    from affectkit.recognize.text_affect import text_records
-
-    _check_output(args)
-    items = [_parse_item(raw, n, args.jsonl) for n, raw in enumerate(_read_lines(args.input), 1)]
-    ok = [i for i, it in enumerate(items) if "error" not in it]
-    model = _load_model()
-    results: list[dict] = [dict(it) for it in items]
-    if ok:
-        with _progress(len(ok), args.progress, "predict text") as update:
-            recs = text_records([items[i]["text"] for i in ok],
-                                speakers=[items[i].get("speaker") for i in ok],
-                                dialogue_ids=[items[i].get("dialogue_id") for i in ok],
-                                model=model, progress=update)
-        for i, rec in zip(ok, recs):
-            results[i] = rec
-    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-    _emit(out, args.output, args.force, [args.input])
-    failed = len(items) - len(ok)
-    if failed:
-        print(f"affectkit: {failed} of {len(items)} inputs failed (see their \"error\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed else EXIT_OK
-
-
-def _emit_records(results: list[dict], args: argparse.Namespace) -> int:
-    """One JSON line per file record, in order; the exit status says whether any failed."""
-    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
-    _emit(out, args.output, args.force, list(args.inputs))
-    failed = sum("error" in r for r in results)
-    if failed:
-        print(f"affectkit: {failed} of {len(results)} inputs failed (see their \"error\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed else EXIT_OK
-
-
-def cmd_predict_voice(args: argparse.Namespace) -> int:
-    from affectkit.recognize.voice_affect import bundled_voice_head, voice_records
-    from affectkit.store.cache import FeatureCache
-
-    _check_output(args)
-    head = bundled_voice_head()
-    cache = None if args.no_cache else FeatureCache()
-    with _progress(len(args.inputs), args.progress, "predict voice") as update:
-        results = voice_records(args.inputs, head=head, cache=cache, progress=update)
-    return _emit_records(results, args)
-
-
-def cmd_predict_face(args: argparse.Namespace) -> int:
-    from affectkit.recognize.face_affect import bundled_face_model, face_records
-    from affectkit.perceive.face_detect import _cascade_path
-
-    _check_output(args)
-    model = bundled_face_model()
-    if not args.crop:
-        _cascade_path()  # a missing OpenCV is a dependency error (exit 3), not a per-file one
-    with _progress(len(args.inputs), args.progress, "predict face") as update:
-        results = face_records(args.inputs, crop=args.crop, model=model, progress=update,
-                               landmarks=args.landmarks)
-    return _emit_records(results, args)
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from affectkit.cli_analyze import run
+    from affectkit.cli.analyze import run
 
     return run(args)
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    from affectkit.schema import SCHEMA_VERSION, problems, schema_text
-
-    if not args.check:
-        _emit(schema_text(), args.output, args.force, [])
-        return EXIT_OK
-    bad = 0
-    for name in args.check:
-        try:
-            data = json.loads(Path(name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _Usage(f"{name}: cannot be read as JSON ({exc})") from None
-        for i, doc in enumerate(data if isinstance(data, list) else [data]):
-            found = problems(doc)
-            bad += bool(found)
-            where = name if not isinstance(data, list) else f"{name}[{i}]"
-            for line in found:
-                print(f"affectkit: {where}: {line}", file=sys.stderr)
-    if bad:
-        return EXIT_ITEM_FAILED
-    print(f"affectkit: {len(args.check)} file(s) follow the analysis record schema {SCHEMA_VERSION}", file=sys.stderr)
-    return EXIT_OK
 
 
 def _media_suffixes() -> frozenset[str]:
     from affectkit.io.probe import MEDIA_SUFFIXES
 
     return MEDIA_SUFFIXES
-
-
-def _positive(value: str) -> float:
-    try:
-        x = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not (x > 0 and x < 1e6):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
-    return x
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -380,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--window", type=_positive, default=2.0, metavar="SECONDS",
                          help="video without a transcript or speech: fixed windows of this length (default 2)")
     common(analyze)
-    from affectkit.cli_analyze import add_options as add_analyze_options
-    from affectkit.explain.llm.cli import add_llm_options
+    from affectkit.cli.analyze import add_options as add_analyze_options
+    from affectkit.cli.llm import add_llm_options
 
     add_analyze_options(analyze)
     add_llm_options(analyze)

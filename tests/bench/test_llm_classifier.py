@@ -6,7 +6,7 @@ import pytest
 from fake_llm_server import FakeLLM
 
 from affectkit.core.errors import InputError
-from affectkit.explain.llm.evaluate import NO_ANSWER, LLMClassifier, evaluate_llm, make_llm_model
+from affectkit.bench.llm_classifier import NO_ANSWER, LLMClassifier, evaluate_llm, make_llm_model
 
 TEXTS = ["I am so happy today", "This makes me furious", "I miss her so much", "The bus comes at nine",
          "What a wonderful gift", "Get out of my house"]
@@ -108,8 +108,8 @@ def test_model_specs():
 
 
 def test_open_vocabulary_answers_scored_against_reference_sets(llm_cache):
-    from affectkit.explain.llm.client import ChatClient
-    from affectkit.explain.llm.evaluate import evaluate_open_vocab
+    from affectkit.llm.client import ChatClient
+    from affectkit.bench.llm_classifier import evaluate_open_vocab
 
     texts = ["t0", "t1", "t2", "t3"]
     refs = [{"anger"}, {"joy", "surprise"}, {"neutral"}, {"sadness"}]

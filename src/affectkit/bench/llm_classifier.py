@@ -26,10 +26,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from affectkit.core.errors import InputError
-from affectkit.explain.llm.errors import LLMError
-from affectkit.explain.llm.parse import parse_label
-from affectkit.explain.llm.prompts import load_template
-from affectkit.explain.llm.vocab import LEXICON
+from affectkit.llm.errors import LLMError
+from affectkit.llm.parse import parse_label
+from affectkit.llm.prompts import load_template
+from affectkit.llm.vocab import LEXICON
 
 NO_ANSWER = "<no answer>"
 NO_ANSWER_ID = -1
@@ -80,10 +80,10 @@ class LLMClassifier:
         if self.base_url is None:
             raise InputError("LLMClassifier needs base_url (an OpenAI-compatible server URL, or 'local')")
         if self.base_url == "local":
-            from affectkit.explain.llm.local import LocalLLM
+            from affectkit.llm.local import LocalLLM
 
             return LocalLLM(self.model, seed=self.seed, cache=self.cache)
-        from affectkit.explain.llm.client import ChatClient
+        from affectkit.llm.client import ChatClient
 
         return ChatClient(self.base_url, self.model or "", timeout=self.timeout, concurrency=self.concurrency,
                           max_retries=self.max_retries, seed=self.seed, cache=self.cache)
@@ -240,7 +240,7 @@ def make_llm_model(spec: str, **params: Any) -> LLMClassifier:
     url, sep, model = body.rpartition("#")
     if not sep or not url or not model:
         raise InputError(f"an LLM model spec needs the model after '#': llm:URL#MODEL, got {spec!r}")
-    from affectkit.explain.llm.client import endpoint
+    from affectkit.llm.client import endpoint
 
     endpoint(url)  # validates the URL now, not at the first request
     return LLMClassifier(url, model, **params)
@@ -249,8 +249,8 @@ def make_llm_model(spec: str, **params: Any) -> LLMClassifier:
 def open_vocab_words(reply) -> list[str]:
     """The emotion words of an open-vocabulary reply (``emotion_words``, else ``emotion``);
     LLMReplyError subclasses when there are none."""
-    from affectkit.explain.llm.errors import LLMReplyError
-    from affectkit.explain.llm.parse import parse_json
+    from affectkit.llm.errors import LLMReplyError
+    from affectkit.llm.parse import parse_json
 
     obj = parse_json(reply)
     words = obj.get("emotion_words", obj.get("emotions", obj.get("emotion")))
@@ -269,7 +269,7 @@ def evaluate_open_vocab(backend, texts: Sequence[str], references: Sequence[Sequ
     canonical label (``vocab.map_emotions``; unmapped words are dropped and counted), and the
     predicted label sets are scored with ``vocab.set_scores``. A text without an answer has an
     empty predicted set. The original words are kept in ``answers``."""
-    from affectkit.explain.llm.vocab import map_emotions, set_scores
+    from affectkit.llm.vocab import map_emotions, set_scores
 
     tpl = load_template(template)
     replies = backend.chat_many([tpl.messages(text=t) for t in texts], max_tokens=tpl.max_tokens)

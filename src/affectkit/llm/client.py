@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from affectkit.core.errors import InputError
-from affectkit.explain.llm.cache import ResponseCache, request_key
-from affectkit.explain.llm.errors import (LLMError, LLMHTTPError, LLMModelMissing, LLMReplyError, LLMTimeout,
+from affectkit.llm.cache import ResponseCache, request_key
+from affectkit.llm.errors import (LLMError, LLMHTTPError, LLMModelMissing, LLMReplyError, LLMTimeout,
                                           LLMUnreachable)
 
 API_KEY_VARS = ("AFFECTKIT_LLM_API_KEY", "OPENAI_API_KEY")

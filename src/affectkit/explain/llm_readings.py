@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from affectkit.explain.llm.errors import LLMError, LLMReplyError
-from affectkit.explain.llm.parse import parse_json
-from affectkit.explain.llm.prompts import load_template
-from affectkit.explain.llm.textualize import cue_values
-from affectkit.explain.llm.vocab import map_emotions
+from affectkit.llm.errors import LLMError, LLMReplyError
+from affectkit.llm.parse import parse_json
+from affectkit.llm.prompts import load_template
+from affectkit.explain.textualize import cue_values
+from affectkit.llm.vocab import map_emotions
 
 TEMPLATE = "cues_reasoning@1"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from affectkit.core.errors import InputError
-from affectkit.explain.llm.prompts import available, load_template
+from affectkit.llm.prompts import available, load_template
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_templates_there_are_and_latest_by_default():
@@ -39,6 +39,6 @@ def test_every_template_is_package_data():
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
     globs = conf["tool"]["setuptools"]["package-data"]["affectkit"]
     folder = ROOT / "src" / "affectkit"
-    files = [p.relative_to(folder).as_posix() for p in (folder / "explain" / "llm" / "prompts").glob("*.json")]
+    files = [p.relative_to(folder).as_posix() for p in (folder / "llm" / "prompts").glob("*.json")]
     assert len(files) >= 4
     assert all(any(fnmatch(f, g) for g in globs) for f in files)

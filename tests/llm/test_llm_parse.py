@@ -2,10 +2,10 @@
 refusals, truncation and malformed replies told apart."""
 import pytest
 
-from affectkit.explain.llm.client import ChatReply
-from affectkit.explain.llm.errors import LLMRefusal, LLMReplyError, LLMTruncated
-from affectkit.explain.llm.parse import find_json, parse_json, parse_label
-from affectkit.explain.llm.vocab import LEXICON
+from affectkit.llm.client import ChatReply
+from affectkit.llm.errors import LLMRefusal, LLMReplyError, LLMTruncated
+from affectkit.llm.parse import find_json, parse_json, parse_label
+from affectkit.llm.vocab import LEXICON
 
 LABELS = ["anger", "joy", "neutral", "sadness"]
 

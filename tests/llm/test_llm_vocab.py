@@ -2,7 +2,7 @@
 import pytest
 
 from affectkit.core.labels import EMOTION
-from affectkit.explain.llm.vocab import (LEXICON, label_set, lexicon_label, map_emotion, map_emotions, normalize,
+from affectkit.llm.vocab import (LEXICON, label_set, lexicon_label, map_emotion, map_emotions, normalize,
                                          set_prf, set_scores)
 
 

@@ -1,0 +1,105 @@
+"""``affectkit predict text|voice|face``: one JSON line per input item, in order."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from affectkit.cli.common import EXIT_ITEM_FAILED, EXIT_OK, _check_output, _emit, _progress, _read_lines
+
+
+def _parse_item(raw: bytes, n: int, jsonl: bool) -> dict:
+    """One input line -> {"text", "speaker", "dialogue_id"} or {"error"} (never raises)."""
+    try:
+        line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        return {"error": f"line {n}: not valid UTF-8 at byte {exc.start}"}
+    if not jsonl:
+        if not line.strip():
+            return {"text": line, "error": f"line {n}: empty text"}
+        return {"text": line}
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"line {n}: invalid JSON ({exc.msg})"}
+    if not isinstance(obj, dict):
+        return {"error": f"line {n}: expected a JSON object with a \"text\" field"}
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        out = {"error": f"line {n}: missing or empty \"text\""}
+        if isinstance(text, str):
+            out["text"] = text
+        return out
+    item = {"text": text}
+    for key in ("speaker", "dialogue_id"):
+        if obj.get(key) is not None:
+            if isinstance(obj[key], (dict, list)):
+                return {"text": text, "error": f"line {n}: \"{key}\" must be a string or number"}
+            item[key] = str(obj[key])
+    return item
+
+
+def _load_model():
+    from affectkit.recognize.text_model import bundled_text_model
+
+    return bundled_text_model()
+
+
+def cmd_predict_text(args: argparse.Namespace) -> int:
+    from affectkit.recognize.text_affect import text_records
+
+    _check_output(args)
+    items = [_parse_item(raw, n, args.jsonl) for n, raw in enumerate(_read_lines(args.input), 1)]
+    ok = [i for i, it in enumerate(items) if "error" not in it]
+    model = _load_model()
+    results: list[dict] = [dict(it) for it in items]
+    if ok:
+        with _progress(len(ok), args.progress, "predict text") as update:
+            recs = text_records([items[i]["text"] for i in ok],
+                                speakers=[items[i].get("speaker") for i in ok],
+                                dialogue_ids=[items[i].get("dialogue_id") for i in ok],
+                                model=model, progress=update)
+        for i, rec in zip(ok, recs):
+            results[i] = rec
+    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    _emit(out, args.output, args.force, [args.input])
+    failed = len(items) - len(ok)
+    if failed:
+        print(f"affectkit: {failed} of {len(items)} inputs failed (see their \"error\")", file=sys.stderr)
+    return EXIT_ITEM_FAILED if failed else EXIT_OK
+
+
+def _emit_records(results: list[dict], args: argparse.Namespace) -> int:
+    """One JSON line per file record, in order; the exit status says whether any failed."""
+    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    _emit(out, args.output, args.force, list(args.inputs))
+    failed = sum("error" in r for r in results)
+    if failed:
+        print(f"affectkit: {failed} of {len(results)} inputs failed (see their \"error\")", file=sys.stderr)
+    return EXIT_ITEM_FAILED if failed else EXIT_OK
+
+
+def cmd_predict_voice(args: argparse.Namespace) -> int:
+    from affectkit.recognize.voice_affect import bundled_voice_head, voice_records
+    from affectkit.store.cache import FeatureCache
+
+    _check_output(args)
+    head = bundled_voice_head()
+    cache = None if args.no_cache else FeatureCache()
+    with _progress(len(args.inputs), args.progress, "predict voice") as update:
+        results = voice_records(args.inputs, head=head, cache=cache, progress=update)
+    return _emit_records(results, args)
+
+
+def cmd_predict_face(args: argparse.Namespace) -> int:
+    from affectkit.recognize.face_affect import bundled_face_model, face_records
+    from affectkit.perceive.face_detect import _cascade_path
+
+    _check_output(args)
+    model = bundled_face_model()
+    if not args.crop:
+        _cascade_path()  # a missing OpenCV is a dependency error (exit 3), not a per-file one
+    with _progress(len(args.inputs), args.progress, "predict face") as update:
+        results = face_records(args.inputs, crop=args.crop, model=model, progress=update,
+                               landmarks=args.landmarks)
+    return _emit_records(results, args)
