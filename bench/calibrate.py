@@ -47,7 +47,7 @@ from affectkit import __version__  # noqa: E402
 from affectkit.bench.metrics import expected_calibration_error  # noqa: E402
 from affectkit.recognize.calibrate import fit_temperature, negative_log_likelihood, temperature_scale  # noqa: E402
 from affectkit.recognize.fusion import CONFIG_FILE  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
+from affectkit.train.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 
 COMMAND = "python bench/calibrate.py"
 N_BINS = 15  # ECE bins: part of the metric's definition (the "ece15" figures), not of the recipe
@@ -111,9 +111,10 @@ def calibrate_text(limit: int | None, p: dict) -> dict:
 def calibrate_voice(limit: int | None, p: dict) -> dict:
     from affectkit.bench.voice_eval import loso
     from affectkit.recognize.voice_affect import bundled_voice_head, voice_model_name
-    from affectkit.recognize.recipes import load_recipe
+    from affectkit.train.recipes import load_recipe
     from affectkit.recognize.voice_head import VoiceEmotionHead
-    from affectkit.recognize.voice_train import emodb_matrix, make_extractor
+    from affectkit.bench.voice_eval import emodb_matrix
+    from affectkit.train.voice import make_extractor
 
     voice = load_recipe("voice")["params"]  # the shipped head's recipe, refit per fold
     t0 = time.perf_counter()

@@ -36,7 +36,8 @@ from provenance import atomic_write_text, provenance, run_started, write_results
 
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import PROTOCOLS, loso  # noqa: E402
-from affectkit.recognize.voice_train import SEED, WHISPER_LAYERS, emodb_matrix, make_extractor, make_head  # noqa: E402
+from affectkit.bench.voice_eval import emodb_matrix  # noqa: E402
+from affectkit.train.voice import SEED, WHISPER_LAYERS, make_extractor, make_head  # noqa: E402
 
 COMMAND = "python bench/emodb_benchmark.py"
 

@@ -9,7 +9,7 @@
    (the default precision where the folder is calibrated). Inference only: deterministic.
 2. Crops per second on CPU, 1 and 2 torch threads, batches of 512 uint8 48x48 crops, model input
    preparation included (median of 3 runs, after a warm-up), for each precision.
-3. Video end to end (decode + sample + detect + classify + track: ``perceive.face.face_timeline``) on
+3. Video end to end (decode + sample + detect + classify + track: ``recognize.face_timeline.face_timeline``) on
    a generated 1280x720 H.264 clip, 30 fps, 10 s: FER2013 crops (PrivateTest) upscaled to 280 px,
    moving over a textured background, a new face every 2 s. Synthetic: the background is filtered
    noise, not a real room, so the detector's cost may differ on real footage. Reported: analysed
@@ -110,7 +110,7 @@ def video_speed(model: FaceModel, clip: Path, threads: int) -> dict:
     import cv2
 
     from affectkit.io.video import iter_frames
-    from affectkit.perceive.face import face_timeline
+    from affectkit.recognize.face_timeline import face_timeline
     from affectkit.perceive.face_detect import detect_faces
 
     torch.set_num_threads(threads)

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
 from provenance import run_started, write_results  # noqa: E402
 
-from affectkit.recognize.fusion_models import FUSION_MODELS  # noqa: E402
+from affectkit.bench.fusion_models import FUSION_MODELS  # noqa: E402
 
 N_TRAIN = 1284  # MOSI train; valid 229, test 686
 SHAPES = {"aligned_50": {"text": (50, 768), "audio": (50, 5), "vision": (50, 20)},

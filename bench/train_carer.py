@@ -41,8 +41,8 @@ from affectkit.bench.datasets import load_carer  # noqa: E402
 from affectkit.core.labels import CARER_LABELS  # noqa: E402
 from affectkit.recognize.text_model import CONFIG_FILE, WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
-from affectkit.recognize.text_train import Source, train  # noqa: E402
+from affectkit.train.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
+from affectkit.train.text import Source, train  # noqa: E402
 
 SUBFOLDER = "carer"
 # what --debug changes in the recipe: one epoch, one small adapted layer

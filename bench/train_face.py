@@ -43,8 +43,8 @@ from affectkit.bench.metrics import accuracy, macro_f1, per_class_f1  # noqa: E4
 from affectkit.core.labels import EMOTION  # noqa: E402
 from affectkit.recognize.face_affect import INT8_FILE, WEIGHTS_DIR, FaceModel  # noqa: E402
 from affectkit.recognize.face_cnn import count_macs  # noqa: E402
-from affectkit.recognize.face_train import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
-from affectkit.recognize.recipes import RECIPE_FILE, recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
+from affectkit.train.face import FaceRecipe, predict_logits, train_face_cnn  # noqa: E402
+from affectkit.train.recipes import RECIPE_FILE, recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 
 # The model version comes from the recipe's model_version. 4 (bench/recipes/face_v4.json, not trained yet):
 # + degradation augmentation; 3: 90 epochs (2026-11-28, shipped); 2: 24 epochs (2026-11-23); 1: 11 epochs.
@@ -124,7 +124,7 @@ def add_int8(folder: Path, per_class: int, x_te, y_te, log) -> tuple[dict, str]:
     """Calibrate int8 inference for the trained ``folder``; returns (PrivateTest scores by views,
     the card's int8 section)."""
     from affectkit.recognize.face_int8 import int8_available
-    from affectkit.recognize.face_train import eval_views
+    from affectkit.recognize.face_cnn import eval_views
 
     if not int8_available():
         raise SystemExit("this torch build has no x86 quantised kernels: int8 calibration needs an x86-64 CPU")

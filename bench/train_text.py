@@ -42,10 +42,10 @@ from affectkit.bench.datasets import load_carer, load_goemotions, load_meld  # n
 from affectkit.bench.text_eval import evaluate_all, goemotions_targets  # noqa: E402
 from affectkit.core.labels import CARER_LABELS, EMOTION, GOEMOTIONS_LABELS, SENTIMENT  # noqa: E402
 from affectkit.recognize.lexical import TfidfLogReg  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
+from affectkit.train.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet, contextual_pairs  # noqa: E402
-from affectkit.recognize.text_train import Source, train  # noqa: E402
+from affectkit.train.text import Source, train  # noqa: E402
 
 
 # what --debug changes in the recipe: a tiny network, one epoch, every word kept

@@ -40,9 +40,10 @@ from provenance import run_started, write_results  # noqa: E402
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.voice_eval import loso  # noqa: E402
 from affectkit.recognize.voice_affect import label_order  # noqa: E402
-from affectkit.recognize.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
+from affectkit.train.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead  # noqa: E402
-from affectkit.recognize.voice_train import emodb_matrix, make_extractor  # noqa: E402
+from affectkit.bench.voice_eval import emodb_matrix  # noqa: E402
+from affectkit.train.voice import make_extractor  # noqa: E402
 
 CARD = """# Speech-emotion head (voice.emotion) {version}
 

@@ -5,7 +5,7 @@ from sklearn.base import clone
 
 from affectkit.bench.baselines import LogRegBaseline, MajorityBaseline, pool
 from affectkit.core.errors import InputError, ModelError
-from affectkit.recognize.fusion_models import FUSION_MODELS
+from affectkit.bench.fusion_models import FUSION_MODELS
 
 
 def _data(n=80, seed=0):

@@ -23,7 +23,7 @@ def test_debug_run_fits_text_and_writes_settings_card_and_results(tmp_path, shar
     assert fit["after"]["accuracy"] == fit["before"]["accuracy"]        # the labels never change
     assert raw["debug_limit"] == 60 and "| text (fit) |" in (out.parent / "MODEL_CARD.md").read_text()
     assert json.loads(results.read_text())["heads"]["text"]["temperature"] == raw["temperatures"]["text"]
-    from affectkit.recognize.recipes import load_recipe
+    from affectkit.train.recipes import load_recipe
 
     used = load_recipe("calibration", out.parent / "recipe.json")  # the recipe it used, beside the settings
     assert used["params"]["heads"] == ["text"] and "--heads text" in used["source"]

@@ -106,7 +106,7 @@ def test_mesh_finds_nothing_in_a_blank_picture_and_refuses_non_pictures():
 @needs_mesh
 def test_timeline_and_analyze_report_the_geometry(tmp_path):
     pytest.importorskip("av")
-    from affectkit.perceive.face import face_timeline, segment_reading
+    from affectkit.recognize.face_timeline import face_timeline, segment_reading
 
     smile = face_canvas(FACES / "fer_happy.png")
     blank = np.full_like(smile, 110)

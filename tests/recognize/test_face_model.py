@@ -12,7 +12,8 @@ from conftest import FACES
 from affectkit.core.errors import ModelError
 from affectkit.recognize.face_affect import WEIGHTS_DIR, FaceModel, bundled_face_model, prepare_crops
 from affectkit.recognize.face_cnn import FaceCNN, count_macs
-from affectkit.recognize.face_train import FaceRecipe, augment, eval_views
+from affectkit.recognize.face_cnn import eval_views
+from affectkit.train.face import FaceRecipe, augment
 
 LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 

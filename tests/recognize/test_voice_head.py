@@ -23,7 +23,7 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def small(shared_data, cache):
     """Two files per (speaker, emotion) from four speakers, egemaps + logmel features."""
-    from affectkit.recognize.voice_train import emodb_matrix
+    from affectkit.bench.voice_eval import emodb_matrix
 
     return emodb_matrix(2, speakers=("03", "08", "09", "10"), blocks=LIGHT, cache_root=str(cache.root))
 

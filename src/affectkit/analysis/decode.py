@@ -19,7 +19,7 @@ def decode(job: Job) -> None:
 def _faces(job: Job) -> None:
     from affectkit.core.errors import VideoError
     from affectkit.io.video import probe_video
-    from affectkit.perceive.face import face_timeline
+    from affectkit.recognize.face_timeline import face_timeline
 
     opts = job.opts
     with job.timer.stage("probe"):

@@ -63,7 +63,7 @@ def read_voice(job: Job) -> None:
 
 def read_face(job: Job) -> None:
     """``job.face``: per utterance the face reading over its sampled frames, or None and why."""
-    from affectkit.perceive.face import segment_reading
+    from affectkit.recognize.face_timeline import segment_reading
 
     out = []
     for seg in job.utterances.segments:

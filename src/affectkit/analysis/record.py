@@ -149,6 +149,6 @@ def failed_record(path: str | Path, error: AffectkitError | str) -> dict:
 
 
 def _version() -> str:
-    from affectkit import __version__
+    from affectkit.core.version import __version__
 
     return __version__

@@ -1,6 +1,6 @@
 """Two reference models for the harness, registered in FUSION_MODELS under "majority" and "logreg".
 
-Both follow the fusion-model contract (affectkit.recognize.fusion_models): ``X`` is a dict of
+Both follow the fusion-model contract (affectkit.bench.fusion_models): ``X`` is a dict of
 modality -> [N, D] or [N, T, D] float arrays (padding steps all-zero, a missing modality all-NaN
 rows or absent), ``y`` class ids or floats, sklearn-style parameters, ``fit``/``predict``/
 ``predict_proba``. They save to a folder as JSON + ``.npz`` (numpy only, no pickle).
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.core.errors import InputError, ModelError
-from affectkit.recognize.fusion_models import FUSION_MODELS
+from affectkit.bench.fusion_models import FUSION_MODELS
 
 
 def pool(x: np.ndarray) -> np.ndarray:

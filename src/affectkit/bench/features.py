@@ -57,7 +57,7 @@ def voice_features(paths: Sequence[str], cache_root: str | None = None, jobs: in
     encoder layers 0-3 pooled) per whole file [N, D] float32; cached by file content.
     Needs the voice extra (pip install 'affectkit[voice]')."""
     from affectkit.bench.voice_eval import extract_features
-    from affectkit.recognize.voice_train import make_extractor
+    from affectkit.train.voice import make_extractor
 
     return extract_features(list(paths), make_extractor(), cache_root, jobs=jobs).to_numpy(dtype=np.float32)
 

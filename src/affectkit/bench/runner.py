@@ -37,7 +37,7 @@ RESULTS_DIR = Path("bench") / "results" / "harness"
 def model_registry():
     """FUSION_MODELS with the harness baselines and, when importable, the torch fusion models."""
     import affectkit.bench.baselines  # noqa: F401  (registers majority, logreg)
-    from affectkit.recognize import fusion_models
+    from affectkit.bench import fusion_models
 
     import importlib
     import pkgutil
@@ -67,7 +67,7 @@ def _with_seed(model, seed: int):
 
 def _joint_multilabel(model) -> bool:
     """Whether ``model`` fits every label at once (the torch fusion models: task="multilabel")."""
-    from affectkit.recognize.fusion_models.base import FusionEstimator
+    from affectkit.bench.fusion_models.base import FusionEstimator
 
     return isinstance(model, FusionEstimator)
 
@@ -243,7 +243,7 @@ def run_task(spec: TaskSpec, model: Any, seeds: Sequence[int] = (0,), *, data: T
         table = {"clean": {m: summary[m]["mean"] for m in spec.metrics}}
         for cname, rows in robust.items():
             table[cname] = {m: _nanmean([r[m] for r in rows]) for m in spec.metrics}
-    from affectkit import __version__
+    from affectkit.core.version import __version__
 
     counts = {"test": int(len(test_rows)), "all": int(len(data))}
     if spec.protocol == "official":

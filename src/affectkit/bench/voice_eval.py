@@ -20,6 +20,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 
 from affectkit.bench import metrics
 from affectkit.recognize.voice_head import speaker_standardise
+from affectkit.train.voice import BLOCKS, WHISPER_LAYERS, make_extractor
 
 PROTOCOLS = ("strict", "speaker-normalised")
 
@@ -84,3 +85,25 @@ def loso(head: Any, X: pd.DataFrame, y: Sequence[str], speakers: Sequence[str],
             "confusion": confusion_matrix(y, pred.astype(str), labels=labels).tolist(),
             "fit_seconds": round(time.perf_counter() - t0, 1),
             "predictions": pred.astype(str).tolist(), "proba": proba}
+
+
+def emodb_matrix(limit_per_speaker_class: int | None = None, speakers: tuple[str, ...] | None = None,
+                 blocks: tuple[str, ...] = BLOCKS, jobs: int = 1, cache_root: str | None = None,
+                 progress=None, whisper_layers: tuple[int, ...] = WHISPER_LAYERS,
+                 extractor: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(EmoDB table, its features), rows aligned; optionally the first ``limit_per_speaker_class``
+    files of each (speaker, emotion) and only some ``speakers`` (debug runs, tests). ``extractor``
+    replaces the one built from ``blocks`` and ``whisper_layers``."""
+    from affectkit.bench.datasets import load_emodb
+
+    df = load_emodb()
+    if speakers is not None:
+        df = df[df.speaker.isin(speakers)]
+    if limit_per_speaker_class is not None:
+        df = df.groupby(["speaker", "emotion"], sort=False).head(limit_per_speaker_class)
+    df = df.reset_index(drop=True)
+    if extractor is None:
+        extractor = make_extractor(blocks, whisper_layers)
+    X = extract_features(df.path.tolist(), extractor, cache_root, jobs=jobs,
+                         progress=progress)
+    return df, X

@@ -61,7 +61,7 @@ def _media_suffixes() -> frozenset[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from affectkit import __version__
+    from affectkit.core.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="affectkit", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,

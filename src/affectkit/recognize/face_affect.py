@@ -65,7 +65,7 @@ class FaceModel:
 
     def save_int8(self, views, folder: str | Path, note: str) -> dict[str, Any]:
         """Calibrate int8 inference on normalised ``views`` (tensors [N, 1, crop, crop]; see
-        ``face_train.eval_views``) and write the calibration into ``folder`` beside the weights,
+        ``face_cnn.eval_views``) and write the calibration into ``folder`` beside the weights,
         recording ``note`` (what the views were) in its config. Needs a loaded (BatchNorm-folded)
         model. Returns the config's new ``int8`` entry."""
         from safetensors.torch import save_file
@@ -119,7 +119,7 @@ class FaceModel:
     # -- inference -----------------------------------------------------------------------------
     def logits(self, x, tta: str | None = None):
         """x: uint8/float tensor [N, 1, 48, 48] -> mean logits over the test-time views."""
-        from affectkit.recognize.face_train import eval_views
+        from affectkit.recognize.face_cnn import eval_views
 
         import torch
 
@@ -216,7 +216,7 @@ def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel |
     A bad file gives ``{"path", "error"}`` (never raises for one file)."""
     from affectkit.core.errors import InputError
     from affectkit.io.video import is_video, read_image
-    from affectkit.perceive.face import emotion_of, image_faces
+    from affectkit.recognize.face_timeline import emotion_of, image_faces
 
     model = model or bundled_face_model()
     out: list[dict[str, Any]] = []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from affectkit.core.errors import ModelError
-from affectkit.recognize.recipes import load_recipe
+from affectkit.train.recipes import load_recipe
 from affectkit.recognize.text_model import TextModel
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import torch
 from torch import Tensor, nn
 
 from affectkit.core.errors import InputError
-from affectkit.recognize.fusion_models import FUSION_MODELS
-from affectkit.recognize.fusion_models.base import FusionEstimator, FusionNet
-from affectkit.recognize.fusion_models.encoders import ModalitySpec, make_encoder
+from affectkit.bench.fusion_models import FUSION_MODELS
+from affectkit.bench.fusion_models.base import FusionEstimator, FusionNet
+from affectkit.bench.fusion_models.encoders import ModalitySpec, make_encoder
 
 MAX_TENSOR = 2_000_000  # entries of the fused tensor per sample
 

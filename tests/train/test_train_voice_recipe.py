@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from affectkit.recognize.recipes import load_recipe
+from affectkit.train.recipes import load_recipe
 from affectkit.recognize.voice_head import VoiceEmotionHead
 
 ROOT = Path(__file__).resolve().parents[2]

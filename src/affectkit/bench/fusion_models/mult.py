@@ -19,9 +19,9 @@ import torch
 from torch import Tensor, nn
 
 from affectkit.core.errors import InputError
-from affectkit.recognize.fusion_models import FUSION_MODELS
-from affectkit.recognize.fusion_models.base import FusionEstimator, FusionNet
-from affectkit.recognize.fusion_models.encoders import (ModalitySpec, masked_mean, mlp_head,
+from affectkit.bench.fusion_models import FUSION_MODELS
+from affectkit.bench.fusion_models.base import FusionEstimator, FusionNet
+from affectkit.bench.fusion_models.encoders import (ModalitySpec, masked_mean, mlp_head,
                                                         safe_key_mask, sinusoidal_positions)
 
 

@@ -23,9 +23,9 @@ import torch
 from torch import Tensor, nn
 
 from affectkit.core.errors import InputError
-from affectkit.recognize.fusion_models import FUSION_MODELS
-from affectkit.recognize.fusion_models.base import FusionEstimator, FusionNet
-from affectkit.recognize.fusion_models.encoders import ModalitySpec, make_encoder, mlp_head, safe_key_mask
+from affectkit.bench.fusion_models import FUSION_MODELS
+from affectkit.bench.fusion_models.base import FusionEstimator, FusionNet
+from affectkit.bench.fusion_models.encoders import ModalitySpec, make_encoder, mlp_head, safe_key_mask
 
 
 def cmd(x1: Tensor, x2: Tensor, moments: int = 5) -> Tensor:

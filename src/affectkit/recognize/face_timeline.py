@@ -1,5 +1,8 @@
 """``face.expression``: facial expression per segment of a video, or per face in an image.
 
+The faces are found, tracked and measured by ``perceive`` (``face_detect``, ``face_track``,
+``face_landmarks``); here the bundled CNN reads each crop, and the readings are gathered per segment.
+
 Frames are sampled (default 5 per second), turned upright, searched for frontal faces (OpenCV's
 Haar cascade; the whole frame every 5th frame, a window around each known face in between:
 ``face_detect.FaceSearch``), the faces followed across frames (IoU tracking), and every face crop classified by

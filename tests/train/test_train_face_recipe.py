@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from affectkit.recognize.face_affect import FaceModel
-from affectkit.recognize.recipes import load_recipe
+from affectkit.train.recipes import load_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def _faces(n=16):
 def test_degradations_are_off_at_zero_probability_and_deterministic_with_a_seed():
     import torch
 
-    from affectkit.recognize.face_train import FaceRecipe, degrade
+    from affectkit.train.face import FaceRecipe, degrade
 
     x = torch.as_tensor(_faces())[:, None].float()
     none = FaceRecipe(lowres_p=0, blur_p=0, jpeg_p=0, exposure_p=0, noise_p=0)
@@ -67,7 +67,7 @@ def test_degradations_are_off_at_zero_probability_and_deterministic_with_a_seed(
 def test_each_degradation_changes_the_picture_the_way_it_should():
     import torch
 
-    from affectkit.recognize.face_train import FaceRecipe, degrade
+    from affectkit.train.face import FaceRecipe, degrade
 
     x = torch.as_tensor(_faces())[:, None].float()
     off = dict(lowres_p=0, blur_p=0, jpeg_p=0, exposure_p=0, noise_p=0)

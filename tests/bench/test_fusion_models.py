@@ -10,8 +10,8 @@ import torch
 from sklearn.base import clone
 
 from affectkit.core.errors import InputError, ModelError
-from affectkit.recognize.fusion_models import FUSION_MODELS, FusionEstimator, load_model
-from affectkit.recognize.fusion_models.tfn import TFN
+from affectkit.bench.fusion_models import FUSION_MODELS, FusionEstimator, load_model
+from affectkit.bench.fusion_models.tfn import TFN
 
 NAMES = ["concat", "late", "lmf", "misa", "mult", "tfn"]
 SMALL = {"mult": {"d_model": 16, "n_heads": 2, "n_layers": 1}, "tfn": {"tfn_dim": 8}}

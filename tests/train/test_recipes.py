@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from affectkit.core.errors import InputError
-from affectkit.recognize.recipes import (RECIPE_FILE, SHIPPED, WEIGHTS_ROOT, load_recipe, recipe_record,
+from affectkit.train.recipes import (RECIPE_FILE, SHIPPED, WEIGHTS_ROOT, load_recipe, recipe_record,
                                          shipped_recipe_path, validate, with_overrides, write_recipe)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def test_every_shipped_recipe_equals_what_its_training_record_states(name):
 
 
 def test_face_recipe_v3_has_no_degradations_and_v4_only_adds_them():
-    from affectkit.recognize.recipes import FACE_DEGRADATIONS
+    from affectkit.train.recipes import FACE_DEGRADATIONS
 
     v3 = load_recipe("face")["params"]
     v4 = load_recipe("face", ROOT / "bench" / "recipes" / "face_v4.json")

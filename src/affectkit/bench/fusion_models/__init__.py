@@ -29,9 +29,9 @@ FUSION_MODELS: Registry = Registry("fusion model")
 __all__ = ["FUSION_MODELS"]
 
 # The models register themselves on import (after FUSION_MODELS exists: they import it).
-from affectkit.recognize.fusion_models.base import FusionEstimator  # noqa: E402
-from affectkit.recognize.fusion_models.modalities import Modalities  # noqa: E402
-from affectkit.recognize.fusion_models import concat, late, lmf, misa, mult, tfn  # noqa: E402,F401
+from affectkit.bench.fusion_models.base import FusionEstimator  # noqa: E402
+from affectkit.bench.fusion_models.modalities import Modalities  # noqa: E402
+from affectkit.bench.fusion_models import concat, late, lmf, misa, mult, tfn  # noqa: E402,F401
 
 __all__ += ["FusionEstimator", "Modalities", "load_model"]
 

@@ -8,7 +8,7 @@ pytest.importorskip("cv2")
 pytest.importorskip("av")
 
 from affectkit.perceive import EXTRACTORS  # noqa: E402
-from affectkit.perceive.face import face_timeline, segment_reading  # noqa: E402
+from affectkit.recognize.face_timeline import face_timeline, segment_reading  # noqa: E402
 from affectkit.perceive.face_detect import FaceSearch, crop_face, detect_faces  # noqa: E402
 from affectkit.perceive.face_track import iou, main_track, track_faces  # noqa: E402
 

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from affectkit.recognize.face_cnn import FaceCNN, normalise
+from affectkit.recognize.face_cnn import FaceCNN, eval_views, normalise
 
 
 @dataclass
@@ -149,24 +149,6 @@ def degrade(x: torch.Tensor, r: FaceRecipe, gen: torch.Generator) -> torch.Tenso
         sig = _uniform(len(i), *r.noise_sigma, gen)[:, None, None, None]
         x[i] = (x[i] + torch.randn(x[i].shape, generator=gen) * sig).clamp(0, 255)
     return x
-
-
-def eval_views(x: torch.Tensor, crop: int, tta: str = "flip") -> list[torch.Tensor]:
-    """uint8 [N, 1, 48, 48] -> the normalised views the model averages: "none" (the centre crop),
-    "flip" (+ its mirror), "tencrop" (4 corners + centre, each + mirror)."""
-    size = x.shape[-1]
-    o = (size - crop) // 2
-    xf = x.float()
-    if tta == "tencrop":
-        offs = [(0, 0), (0, size - crop), (size - crop, 0), (size - crop, size - crop), (o, o)]
-    else:
-        offs = [(o, o)]
-    views = [normalise(xf[:, :, i:i + crop, j:j + crop]) for i, j in offs]
-    if tta in ("flip", "tencrop"):
-        views += [v.flip(-1) for v in views]
-    elif tta != "none":
-        raise ValueError(f"unknown test-time augmentation {tta!r} (none, flip, tencrop)")
-    return views
 
 
 @torch.no_grad()

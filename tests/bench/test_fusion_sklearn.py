@@ -6,7 +6,7 @@ import pytest
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 
 from affectkit.core.errors import InputError
-from affectkit.recognize.fusion_models import FUSION_MODELS, Modalities
+from affectkit.bench.fusion_models import FUSION_MODELS, Modalities
 
 rng = np.random.default_rng(0)
 TEXT = rng.normal(size=(120, 8)).astype("float32")

@@ -8,9 +8,9 @@ import math
 import torch
 from torch import Tensor, nn
 
-from affectkit.recognize.fusion_models import FUSION_MODELS
-from affectkit.recognize.fusion_models.base import FusionEstimator, FusionNet
-from affectkit.recognize.fusion_models.encoders import ModalitySpec, make_encoder, mlp_head
+from affectkit.bench.fusion_models import FUSION_MODELS
+from affectkit.bench.fusion_models.base import FusionEstimator, FusionNet
+from affectkit.bench.fusion_models.encoders import ModalitySpec, make_encoder, mlp_head
 
 
 class LateNet(FusionNet):

@@ -48,7 +48,7 @@ from sklearn.base import BaseEstimator
 from torch import Tensor, nn
 
 from affectkit.core.errors import InputError, ModelError
-from affectkit.recognize.fusion_models.encoders import SEQ_ENCODERS, ModalitySpec
+from affectkit.bench.fusion_models.encoders import SEQ_ENCODERS, ModalitySpec
 
 TASKS = ("auto", "classification", "regression", "multilabel")
 LOSSES = ("l1", "mse")
@@ -554,7 +554,7 @@ class FusionEstimator(BaseEstimator):
         """Rebuild a model written by ``save`` (any registered model when called on the base)."""
         from safetensors.torch import load_file
 
-        from affectkit.recognize.fusion_models import FUSION_MODELS
+        from affectkit.bench.fusion_models import FUSION_MODELS
 
         src = Path(path)
         try:
