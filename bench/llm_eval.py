@@ -37,7 +37,7 @@ from provenance import run_started, write_results  # noqa: E402
 from affectkit import __version__  # noqa: E402
 from affectkit.bench.datasets.text import load_carer, load_goemotions, load_meld  # noqa: E402
 from affectkit.core.labels import GOEMOTIONS_TO_EMOTION  # noqa: E402
-from affectkit.explain.llm.evaluate import evaluate_llm, evaluate_open_vocab, make_llm_model  # noqa: E402
+from affectkit.bench.llm_classifier import evaluate_llm, evaluate_open_vocab, make_llm_model  # noqa: E402
 
 # task -> (loader, label column, train split, the headline metric its papers report)
 TASKS = {"meld": (load_meld, "emotion", "train", "weighted_f1"), "carer": (load_carer, "label", "train", "accuracy")}

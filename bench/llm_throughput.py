@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
 from provenance import run_started, write_results  # noqa: E402
 
-from affectkit.explain.llm.local import bundled_gguf, check_installed  # noqa: E402
+from affectkit.llm.local import bundled_gguf, check_installed  # noqa: E402
 
 # a fixed English text of ~500 tokens: the k-shot prompt shape, repeated
 _PROMPT = ("Classify the emotion of each utterance as one of: anger, disgust, fear, joy, neutral, sadness, "

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""How well the open-vocabulary mapping (affectkit.explain.llm.vocab) maps emotion words it
+"""How well the open-vocabulary mapping (affectkit.llm.vocab) maps emotion words it
 has never seen onto the canonical labels.
 
     python bench/llm_vocab.py        # -> bench/results/llm_vocab.json
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded
 from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
-from affectkit.explain.llm.vocab import LEXICON, MIN_SIMILARITY, _embed, lexicon_label  # noqa: E402
+from affectkit.llm.vocab import LEXICON, MIN_SIMILARITY, _embed, lexicon_label  # noqa: E402
 from affectkit.perceive.text import nrc_lexicon  # noqa: E402
 
 SIX = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
