@@ -51,6 +51,9 @@ class FakeLLM:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+            # headers and body go out in two writes: with Nagle on, a kept-alive connection
+            # would stall ~40 ms per response on the client's delayed ACK (real servers set this)
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: object) -> None:
                 pass
