@@ -20,7 +20,6 @@ label counts as wrong. Replies are cached ($AFFECTKIT_CACHE/llm): a rerun costs 
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import re
 import sys

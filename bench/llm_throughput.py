@@ -14,7 +14,6 @@ they are faster per text than prefill here suggests).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics

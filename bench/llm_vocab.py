@@ -14,7 +14,6 @@ lexicon word). Deterministic: no sampling.
 """
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time

@@ -11,6 +11,11 @@ step answers one request, in order; when the script is empty, ``responder(body)`
     ("status", code, body)     that HTTP status and body (bytes or a JSON-able object)
     ("raw", bytes)             200 with a body that is not JSON
     ("slow", seconds, step)    wait, then answer as ``step`` (the client may have timed out)
+
+A ``("status", code, body, headers)`` step adds response headers (e.g. ``{"Retry-After": "1"}``).
+The server speaks HTTP/1.1 with keep-alive (``keep_alive=False``: HTTP/1.0, one request per
+connection); each recorded request has ``peer``, the client's (host, port), so ``connections()``
+counts the distinct TCP connections the requests came on.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ def good(body: dict) -> tuple:
 
 
 class FakeLLM:
-    def __init__(self, responder: Callable[[dict], tuple] = good) -> None:
+    def __init__(self, responder: Callable[[dict], tuple] = good, keep_alive: bool = True) -> None:
         self.script: deque = deque()
         self.responder = responder
         self.requests: list[dict] = []
@@ -45,6 +50,11 @@ class FakeLLM:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+            # headers and body go out in two writes: with Nagle on, a kept-alive connection
+            # would stall ~40 ms per response on the client's delayed ACK (real servers set this)
+            disable_nagle_algorithm = True
+
             def log_message(self, *args: object) -> None:
                 pass
 
@@ -55,7 +65,8 @@ class FakeLLM:
                 except ValueError:
                     body = None
                 with fake._lock:
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                    fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                         "peer": self.client_address[:2]})
                     step = fake.script.popleft() if fake.script else None
                 if step is None:
                     step = fake.responder(body)
@@ -100,6 +111,11 @@ class FakeLLM:
             h.send_header(k, v)
         h.end_headers()
         h.wfile.write(data)
+
+    def connections(self) -> int:
+        """How many distinct client connections (host, port) the recorded requests came on."""
+        with self._lock:
+            return len({r["peer"] for r in self.requests})
 
     def push(self, *steps: tuple) -> "FakeLLM":
         self.script.extend(steps)

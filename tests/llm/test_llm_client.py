@@ -1,12 +1,17 @@
-"""The OpenAI-compatible client against the fake server: what we send, retries, timeouts,
-errors, the response cache and batches."""
+"""The OpenAI-compatible client against the fake server: what we send, retries (Retry-After,
+jittered backoff), timeouts, errors, keep-alive, the response cache and batches."""
 import json
+import random
+import threading
+import time
+from email.utils import formatdate
 
 import pytest
 from fake_llm_server import FakeLLM, closed_port_url
 
 from affectkit.core.errors import InputError
-from affectkit.llm.client import ChatClient, endpoint
+from affectkit.core.errors import DependencyError
+from affectkit.llm.client import ChatClient, endpoint, parse_retry_after
 from affectkit.llm.errors import (LLMHTTPError, LLMModelMissing, LLMReplyError, LLMTimeout,
                                           LLMUnreachable)
 
@@ -17,6 +22,13 @@ def client(url, **kw):
     kw.setdefault("cache", False)
     kw.setdefault("backoff", 0.01)
     return ChatClient(url, "fake-model", **kw)
+
+
+class Waits(list):
+    """An injected ``sleep`` that records the waits instead of waiting."""
+
+    def __call__(self, seconds):
+        self.append(seconds)
 
 
 def test_request_body_path_and_auth_header(fake_llm, monkeypatch):
@@ -97,11 +109,12 @@ def test_retries_are_bounded(fake_llm):
     (400, {"detail": "messages must not be empty"}, LLMHTTPError, "messages must not be empty"),
 ])
 def test_client_errors_are_typed_and_not_retried(fake_llm, status, body, error, words):
-    fake_llm.push(("status", status, body))
+    fake_llm.push(("status", status, body, {"Retry-After": "1"}))
+    waits = Waits()
     with pytest.raises(error) as err:
-        client(fake_llm.url, max_retries=3).chat(MSGS)
+        client(fake_llm.url, max_retries=3, sleep=waits).chat(MSGS)
     assert words in str(err.value) and err.value.status == status
-    assert len(fake_llm.requests) == 1
+    assert len(fake_llm.requests) == 1 and waits == []
 
 
 def test_timeout_then_retry(fake_llm):
@@ -150,6 +163,8 @@ def test_endpoint_and_bad_settings():
         ChatClient("http://h/v1", "")
     with pytest.raises(InputError, match="timeout"):
         ChatClient("http://h/v1", "m", timeout=0)
+    with pytest.raises(InputError, match="no host"):
+        endpoint("http://:8080/v1")
     json.dumps(client("http://h/v1").request_body(MSGS))  # the body is plain JSON
 
 
@@ -171,3 +186,126 @@ def test_a_local_server_is_reached_directly_even_behind_a_proxy(fake_llm, monkey
     monkeypatch.setenv("no_proxy", "")
     assert client(fake_llm.url, max_retries=0).chat(MSGS).text
     assert len(fake_llm.requests) == 1
+
+
+# --- retries: what is retried, and how long the client waits ------------------------------------
+
+def test_429_with_retry_after_in_seconds_waits_that_long(fake_llm):
+    fake_llm.push(("status", 429, {"error": "slow down"}, {"Retry-After": "1"}), ("text", "joy"))
+    waits = Waits()
+    c = client(fake_llm.url, max_retries=2, backoff=5, sleep=waits)
+    assert c.chat(MSGS).text == "joy"
+    assert waits == [1.0] and len(fake_llm.requests) == 2 == c.requests_sent
+
+
+def test_429_with_retry_after_as_an_http_date(fake_llm):
+    now = 1_800_000_000.0
+    fake_llm.push(("status", 429, {"error": "slow down"}, {"Retry-After": formatdate(now + 3, usegmt=True)}),
+                  ("status", 429, {"error": "slow down"}, {"Retry-After": formatdate(now - 60, usegmt=True)}),
+                  ("text", "joy"))
+    waits = Waits()
+    c = client(fake_llm.url, max_retries=2, backoff=5, sleep=waits, clock=lambda: now)
+    assert c.chat(MSGS).text == "joy"
+    assert waits == [3.0, 0.0]  # a date already past: retry at once
+
+
+def test_retry_after_is_capped_at_max_backoff(fake_llm):
+    fake_llm.push(("status", 503, {"error": "busy"}, {"Retry-After": "3600"}), ("text", "joy"))
+    waits = Waits()
+    assert client(fake_llm.url, max_backoff=7, sleep=waits).chat(MSGS).text == "joy"
+    assert waits == [7.0]
+
+
+def test_503_then_success_waits_a_seeded_full_jitter_backoff(fake_llm):
+    fake_llm.push(("status", 503, {"error": "overloaded"}), ("status", 502, b"bad gateway"), ("text", "joy"))
+    waits = Waits()
+    c = client(fake_llm.url, max_retries=3, backoff=1.0, max_backoff=20, sleep=waits, rng=random.Random(42))
+    assert c.chat(MSGS).text == "joy" and len(fake_llm.requests) == 3
+    expected = random.Random(42)
+    assert waits == [expected.uniform(0, 1.0), expected.uniform(0, 2.0)]
+
+
+def test_jitter_stays_within_zero_and_the_cap():
+    c = client("http://127.0.0.1:9/v1", backoff=0.5, max_backoff=10, rng=random.Random(0))
+    err = LLMHTTPError("busy", 503)
+    for attempt in range(8):
+        cap = min(10, 0.5 * 2 ** attempt)
+        waits = [c.retry_wait(attempt, err) for _ in range(500)]
+        assert all(0 <= w <= cap for w in waits)
+        assert max(waits) > 0.8 * cap and min(waits) < 0.2 * cap  # spread over the range, not a constant
+
+
+def test_connection_errors_and_timeouts_are_retried_with_backoff(fake_llm):
+    waits = Waits()
+    c = client(closed_port_url(), max_retries=2, sleep=waits)
+    with pytest.raises(LLMUnreachable, match="after 3 attempts"):
+        c.chat(MSGS)
+    assert c.requests_sent == 3 and len(waits) == 2
+    fake_llm.push(("slow", 1.0, ("text", "late")), ("text", "on time"))
+    waits.clear()
+    assert client(fake_llm.url, timeout=0.3, max_retries=1, sleep=waits).chat(MSGS).text == "on time"
+    assert len(waits) == 1
+
+
+@pytest.mark.parametrize("value,seconds", [
+    ("1", 1.0), (" 2 ", 2.0), ("1.5", 1.5), ("0", 0.0), ("-1", None), ("nan", None), ("inf", None),
+    ("soon", None), ("", None), (None, None),
+    ("Fri, 15 Jan 2027 08:00:05 GMT", 5.0), ("Fri, 15 Jan 2027 08:00:05 -0000", 5.0),
+    ("Fri, 15 Jan 2027 07:00:00 GMT", 0.0),
+])
+def test_parse_retry_after(value, seconds):
+    now = 1_800_000_000.0  # Fri, 15 Jan 2027 08:00:00 GMT
+    assert parse_retry_after(value, now=now) == seconds
+
+
+def test_a_redirect_is_an_error_that_names_where_to(fake_llm):
+    fake_llm.push(("status", 307, b"", {"Location": "https://llm.example/v1/chat/completions"}))
+    with pytest.raises(LLMHTTPError, match="llm.example") as err:
+        client(fake_llm.url).chat(MSGS)
+    assert err.value.status == 307 and len(fake_llm.requests) == 1
+
+
+# --- keep-alive, concurrency, close ---------------------------------------------------------------
+
+def test_requests_reuse_one_kept_alive_connection(fake_llm):
+    c = client(fake_llm.url, concurrency=1)
+    for i in range(5):
+        c.chat([{"role": "user", "content": f"item {i}"}])
+    assert len(fake_llm.requests) == 5 and fake_llm.connections() == 1
+    c.close()  # a later request opens a new connection
+    c.chat(MSGS)
+    assert fake_llm.connections() == 2
+    with client(fake_llm.url) as c2:
+        c2.chat(MSGS)
+        c2.chat(MSGS)
+    assert fake_llm.connections() == 3
+
+
+def test_chat_many_sends_concurrency_requests_at_once_on_as_many_connections():
+    state = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def responder(body):
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.3)
+        with lock:
+            state["now"] -= 1
+        return ("text", "echo " + body["messages"][-1]["content"])
+
+    convs = [[{"role": "user", "content": f"item {i}"}] for i in range(12)]
+    with FakeLLM(responder) as server:
+        with client(server.url, concurrency=4) as c:
+            results = c.chat_many(convs)
+        assert [r.text for r in results] == [f"echo item {i}" for i in range(12)]
+        assert state["max"] == 4
+        assert server.connections() <= 4  # 12 requests on the pool's (at most) 4 connections
+
+
+def test_without_httpx_the_error_says_what_to_install(fake_llm, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "httpx", None)  # import httpx -> ImportError
+    with pytest.raises(DependencyError, match="pip install"):
+        client(fake_llm.url).chat(MSGS)

@@ -129,9 +129,9 @@ class LLMClassifier:
             raise InputError("call fit(texts, labels) first: it fixes the label set and the k-shot examples")
         texts = _texts(X)
         tpl = self.template_()
-        backend = self.backend_()
-        replies = backend.chat_many([self._messages(t) for t in texts],
-                                    max_tokens=self.max_tokens or tpl.max_tokens)
+        with self.backend_() as backend:  # closes the client's connections when the batch is done
+            replies = backend.chat_many([self._messages(t) for t in texts],
+                                        max_tokens=self.max_tokens or tpl.max_tokens)
         classes = self.label_names_
         synonyms = {w: l for w, l in LEXICON.items() if l in classes}
         out, failures, methods, reasons, cached = [], [], {}, [], 0

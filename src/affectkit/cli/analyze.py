@@ -288,6 +288,8 @@ def run(args: argparse.Namespace) -> int:
             bar.done()
     finally:
         bar.close()
+        if llm is not None:
+            llm.close()  # the LLM client's kept-alive connections (one pool for all inputs)
     if targets is not None:
         status = _finish_batch(files, targets, failures, args)
         return EXIT_ITEM_FAILED if llm_failed and status == EXIT_OK else status

@@ -29,13 +29,15 @@ class LLMTimeout(LLMError):
 
 
 class LLMHTTPError(LLMError):
-    """The server answered with an HTTP error status (after retries for 429 and 5xx)."""
+    """The server answered with an HTTP error status (after retries for 429 and 5xx).
+    ``retry_after``: the seconds the server asked the client to wait (its ``Retry-After``), if any."""
 
     kind = "http"
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 class LLMModelMissing(LLMHTTPError):
