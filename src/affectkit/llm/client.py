@@ -307,7 +307,7 @@ class ChatClient(_Batch):
         with self._http_lock:
             if self._http is None:
                 httpx = _httpx()
-                from affectkit import __version__
+                from affectkit.core.version import __version__
 
                 # pool=None: a thread beyond ``concurrency`` waits for a free connection (each
                 # request is bounded by its own timeout), it does not fail with a timeout
