@@ -86,21 +86,11 @@ PENDING: list[Allowed] = [
     Allowed("README.md", "| 7 frames / s |", ("7",), "`fer` anchor video speed (issue 15, refpoints)"),
     Allowed("README.md", "3,900 crops/s) and 4.4 points", ("3,900", "4.4"),
             "`fer` anchor speed, and the accuracy gap to it (issue 15, refpoints)"),
-    Allowed("README.md", "took 101 s instead of", ("101",), "explanation timing (issue 15, refpoints)"),
-    Allowed("docs/llm.md", "predicted_counts", (), "predicted_counts in the LLM results (issue 15, refpoints)"),
-    Allowed("docs/llm.md", 'answers "surprise" for about 2,480 of the', ("2,480",),
-            "a count of predicted labels: predicted_counts in the LLM results (issue 15, refpoints)"),
-    Allowed("README.md", 'answers "surprise" for 2,483 of 2,610', ("2,483",),
-            "a count of predicted labels: predicted_counts in the LLM results (issue 15, refpoints)"),
 ]
 
 # Figures that no bench script produces (reported in issue 15; not being sourced yet). Each should
 # get a script and a results file, or leave the docs.
-UNSOURCED: list[Allowed] = [
-    Allowed("src/affectkit/weights/face/MODEL_CARD.md", "| network |", ("657,319",),
-            "parameters before BatchNorm folding, counted by bench/train_face.py for the card; face_train.json "
-            "records them from the next training run on (fer2013.json has 656,647, BatchNorm folded)"),
-]
+UNSOURCED: list[Allowed] = []
 
 QUOTE_WORDS = re.compile(r"\b(paper|papers|literature|published|quoted|et al)\b", re.I)
 MARKER = re.compile(r"^\s*<!--\s*figures(?P<kind>-ignore)?\s*:(?P<body>.*?)-->\s*$")

@@ -55,7 +55,7 @@ CARD = """# Facial-expression CNN (face.expression) {name}
 
 Emotion from a face crop, for `affectkit predict face` and the face path of `analyze VIDEO`.
 
-<!-- figures: bench/results/face_train.json bench/results/fer2013.json#network -->
+<!-- figures: bench/results/face_train.json bench/results/fer2013.json#network bench/results/model_sizes.json#models.face -->
 | | |
 |---|---|
 | data | FER2013 (Goodfellow et al., 2013), `../shared/data/face/fer2013`, official usage splits: Training {n_train} crops (fit), PublicTest {n_val} (epoch selection), PrivateTest {n_test} (reported once) |
