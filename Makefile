@@ -1,9 +1,9 @@
-# Two commands do all the set-up: `make demo` and `make test`.
+# Two commands do all the set-up: `make demo` and `make test` (`make test-fast` skips the slow tests).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: setup demo test bench train clean
+.PHONY: setup demo test test-fast bench train clean
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 bench: setup
 	$(PY) bench/text_benchmarks.py

@@ -2,7 +2,18 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
+# One BLAS/OpenMP thread per test process, set before anything imports torch (issue 15). The
+# tests' models are tiny: a second thread only adds synchronisation, and on a loaded 2-core
+# machine spinning OpenMP threads fight the other processes (a fusion-model test ran several
+# times slower with 2 threads than with 1). Subprocesses (CLI and bench-script tests) inherit
+# the variables. An explicit value in the environment wins, e.g. OMP_NUM_THREADS=2 make test.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -10,7 +10,9 @@ step answers one request, in order; when the script is empty, ``responder(body)`
     ("refusal", str)           200, content null and message.refusal set (OpenAI's refusal field)
     ("status", code, body)     that HTTP status and body (bytes or a JSON-able object)
     ("raw", bytes)             200 with a body that is not JSON
-    ("slow", seconds, step)    wait, then answer as ``step`` (the client may have timed out)
+    ("slow", seconds, step)    hold the reply for ``seconds`` (or until the server closes), then answer
+                               as ``step``: with ``seconds`` well above the client's timeout, the
+                               client times out however loaded the machine is
 
 A ``("status", code, body, headers)`` step adds response headers (e.g. ``{"Retry-After": "1"}``).
 The server speaks HTTP/1.1 with keep-alive (``keep_alive=False``: HTTP/1.0, one request per
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
@@ -47,6 +48,7 @@ class FakeLLM:
         self.responder = responder
         self.requests: list[dict] = []
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -85,7 +87,7 @@ class FakeLLM:
     def _answer(self, h: BaseHTTPRequestHandler, step: tuple) -> None:
         kind = step[0]
         if kind == "slow":
-            time.sleep(step[1])
+            self._closing.wait(step[1])  # a held reply ends when the test's server closes
             return self._answer(h, step[2])
         status, headers = 200, {}
         if kind == "json":
@@ -126,6 +128,7 @@ class FakeLLM:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -14,6 +14,7 @@ def analyze_audio(path, transcript=None, **options):
     return affectkit.analyze(path, transcript, faces=False, **options).record
 
 
+@pytest.mark.slow
 def test_the_deprecated_wrappers_warn_and_give_the_same_record(two_utterances, text_model):
     with pytest.warns(DeprecationWarning, match="analyze_audio"):
         old = affectkit.analyze_audio(two_utterances, asr=False, text_model=text_model, explain=False)
@@ -95,6 +96,7 @@ def test_analyze_audio_on_silence_raises(silent_wav):
         analyze_audio(silent_wav, asr=False)
 
 
+@pytest.mark.slow
 def test_a_second_run_reads_speech_to_text_and_features_back(tmp_path, whisper, text_model, two_utterances,
                                                              monkeypatch):
     from affectkit.segment import asr

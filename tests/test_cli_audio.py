@@ -103,6 +103,7 @@ def test_no_asr_segments_by_voice_activity(capsys, monkeypatch, tmp_path, two_ut
     assert (df["start"].diff().dropna() > 0).all() and (df["end"] > df["start"]).all()
 
 
+@pytest.mark.slow
 def test_speech_to_text_by_default(capsys, whisper, text_model, two_utterances):
     rc, out, err = run(capsys, ["analyze", two_utterances, "--format", "json"])
     assert rc == 0 and "from speech-to-text (whisper-base, language en" in err

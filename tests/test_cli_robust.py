@@ -239,6 +239,7 @@ def test_summary_paragraph_in_record_table_and_html(capsys, tmp_path, text_model
     assert "10 utterances over 38.0 s, read from text. Mostly" in html
 
 
+@pytest.mark.slow
 def test_timings_per_stage(capsys, text_model):
     import affectkit
     from affectkit.core.timing import STAGES
@@ -248,7 +249,6 @@ def test_timings_per_stage(capsys, text_model):
     t = json.loads(out)["timings"]
     assert {"probe", "segment", "text", "explain", "fusion", "report", "total"} <= set(t) <= set(STAGES) | {"total"}
     assert all(v >= 0 for v in t.values()) and sum(v for k, v in t.items() if k != "total") <= t["total"] + 1e-3
-    assert t["explain"] > t["fusion"]             # naming the words costs a model pass per word
     line = one_line(err, "interview.srt: timings (s): probe ")
     assert "; RTF " in line
     rc, out, _ = run(capsys, ["analyze", EXAMPLE, "--format", "json"])
@@ -284,6 +284,7 @@ def test_parquet(capsys, tmp_path, text_model, monkeypatch):
     assert not (tmp_path / "u.parquet").exists()
 
 
+@pytest.mark.slow
 def test_progress_bar_is_one_staged_line_on_stderr(capsys, text_model):
     rc, out, err = run(capsys, ["analyze", EXAMPLE, "--progress", "--format", "json"])
     assert rc == 0 and json.loads(out)["segments"]

@@ -4,12 +4,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from affectkit.recognize.fusion import FusionConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = str(ROOT / "bench" / "calibrate.py")
 
 
+@pytest.mark.slow
 def test_debug_run_fits_text_and_writes_settings_card_and_results(tmp_path, shared_data):
     out, results = tmp_path / "fusion" / "calibration.json", tmp_path / "calibration.json"
     r = subprocess.run([sys.executable, SCRIPT, "--heads", "text", "--limit", "60", "--out", str(out),
@@ -37,6 +40,7 @@ def test_a_debug_run_never_replaces_the_shipped_settings():
     assert r.returncode == 2 and "--out" in r.stderr
 
 
+@pytest.mark.slow
 def test_debug_run_fits_the_face_head_on_fer2013_publictest(tmp_path, shared_data):
     out, results = tmp_path / "fusion" / "calibration.json", tmp_path / "calibration.json"
     r = subprocess.run([sys.executable, SCRIPT, "--heads", "face", "--limit", "8", "--out", str(out),

@@ -45,6 +45,7 @@ def test_conditions_keep_shape_and_type_and_change_the_pictures():
         fr.degrade(x, "fog")
 
 
+@pytest.mark.slow
 def test_quick_run_writes_a_row_per_condition(tmp_path, shared_data):
     out = tmp_path / "rob.json"
     r = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(out)], capture_output=True, text=True,

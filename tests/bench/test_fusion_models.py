@@ -14,6 +14,11 @@ from affectkit.bench.fusion_models import FUSION_MODELS, FusionEstimator, load_m
 from affectkit.bench.fusion_models.tfn import TFN
 
 NAMES = ["concat", "late", "lmf", "misa", "mult", "tfn"]
+
+
+def names_slow(*slow):
+    """NAMES, those in ``slow`` marked slow (their case costs seconds; the others keep the model in the fast set)."""
+    return [pytest.param(n, marks=pytest.mark.slow) if n in slow else n for n in NAMES]
 SMALL = {"mult": {"d_model": 16, "n_heads": 2, "n_layers": 1}, "tfn": {"tfn_dim": 8}}
 
 
@@ -145,7 +150,7 @@ def test_clone_and_params(fitted):
     assert c.hidden == 8 and model.hidden == 16
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", names_slow("mult"))
 def test_regression_learns_and_round_trips(name, tmp_path):
     X, y = synthetic(240, 2, regression=True)
     Xt, yt = synthetic(200, 3, regression=True)
@@ -171,7 +176,7 @@ def multilabel_synthetic(n, seed):
     return X, Y
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", names_slow("misa", "mult"))
 def test_multilabel_learns_each_label_jointly_and_round_trips(name, tmp_path):
     X, Y = multilabel_synthetic(300, 4)
     Xt, Yt = multilabel_synthetic(200, 5)

@@ -11,7 +11,9 @@ from affectkit.bench.runner import model_registry, run_task, make_model, write_j
 from affectkit.bench.tasks import TASKS, get_task
 from affectkit.core.errors import DataError
 
-PAIRS = [(t, m) for t in TASKS.names() for m in model_registry().names()]
+SLOW_PAIRS = {("iemocap-6", "mult"), ("iemocap-4", "mult")}  # seconds each; mult keeps its other tasks fast
+PAIRS = [pytest.param(t, m, marks=pytest.mark.slow) if (t, m) in SLOW_PAIRS else (t, m)
+         for t in TASKS.names() for m in model_registry().names()]
 
 
 @pytest.mark.parametrize("task,model", PAIRS)

@@ -63,6 +63,7 @@ def test_text_model_follows_the_environment_variable_after_a_first_load(monkeypa
     assert bundled_text_model().name == text_model.name
 
 
+@pytest.mark.slow
 def test_loading_the_models_changes_no_process_wide_setting():
     # a fresh process without the Hugging Face variables: reading a text sets none of them, and
     # transformers' logging level is the user's before and after

@@ -153,6 +153,7 @@ def test_garbage_bytes_never_crash(tmp_path, data, suffix):
 CUE_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(text=st.one_of(
     CUE_TEXT,

@@ -118,11 +118,14 @@ def test_client_errors_are_typed_and_not_retried(fake_llm, status, body, error, 
 
 
 def test_timeout_then_retry(fake_llm):
-    fake_llm.push(("slow", 1.5, ("text", "late")))
+    # the held replies outlast any timeout (they end when the server closes), and the prompt
+    # reply has a second to arrive: no outcome depends on how loaded the machine is
+    fake_llm.push(("slow", 60, ("text", "late")))
     with pytest.raises(LLMTimeout, match="within 0.3 s"):
         client(fake_llm.url, timeout=0.3, max_retries=0).chat(MSGS)
-    fake_llm.push(("slow", 1.5, ("text", "late")), ("text", "on time"))
-    assert client(fake_llm.url, timeout=0.3, max_retries=1).chat(MSGS).text == "on time"
+    fake_llm.push(("slow", 60, ("text", "late")), ("text", "on time"))
+    assert client(fake_llm.url, timeout=1.0, max_retries=1).chat(MSGS).text == "on time"
+    assert len(fake_llm.requests) == 3
 
 
 def test_unreachable_server_fails_the_whole_batch_fast():

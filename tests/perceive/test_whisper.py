@@ -58,6 +58,7 @@ def test_log_mel_matches_faster_whisper(utterance):
     assert np.abs(ours[:, :n] - theirs[:, :n]).max() < 1e-3
 
 
+@pytest.mark.slow
 def test_encoder_matches_ctranslate2(whisper_encoder, utterance):
     ct2 = pytest.importorskip("ctranslate2")
     from affectkit.store.whisper_files import whisper_model_dir

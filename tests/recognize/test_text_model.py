@@ -104,6 +104,7 @@ def test_save_load_roundtrip(tmp_path, text_model):
     np.testing.assert_allclose(again.predict_proba(texts, "emotion"), text_model.predict_proba(texts, "emotion"), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_works_with_network_disabled(tmp_path):
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HTTP_PROXY="http://127.0.0.1:9",
                HTTPS_PROXY="http://127.0.0.1:9", HF_HOME=str(tmp_path / "hf"), NO_PROXY="")
@@ -113,6 +114,7 @@ def test_works_with_network_disabled(tmp_path):
     assert r.stdout.strip() in EMOTION.labels
 
 
+@pytest.mark.slow
 def test_analyze_transcript_to_pandas():
     doc = affectkit.analyze("examples/interview.srt").record
     df = affectkit.records_frame(doc)

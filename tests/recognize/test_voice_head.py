@@ -28,6 +28,7 @@ def small(shared_data, cache):
     return emodb_matrix(2, speakers=("03", "08", "09", "10"), blocks=LIGHT, cache_root=str(cache.root))
 
 
+@pytest.mark.slow
 def test_fit_predict_on_real_features_beats_chance_on_an_unseen_speaker(small):
     df, X = small
     train = df.speaker != "10"
@@ -40,6 +41,7 @@ def test_fit_predict_on_real_features_beats_chance_on_an_unseen_speaker(small):
     assert acc > 0.35, acc  # chance is 1/7
 
 
+@pytest.mark.slow
 def test_sklearn_conventions(small):
     df, X = small
     head = VoiceEmotionHead(C=0.1, blocks=[["egemaps"], ["logmel"]], clip=4.0)
@@ -54,6 +56,7 @@ def test_sklearn_conventions(small):
         VoiceEmotionHead().predict(X)
 
 
+@pytest.mark.slow
 def test_save_load_round_trip_without_pickle(small, tmp_path):
     df, X = small
     head = VoiceEmotionHead(C=0.05, blocks=[["egemaps"], ["logmel"]]).fit(X, df.emotion)
@@ -87,6 +90,7 @@ def test_prediction_label_is_canonical_but_boredom_is_scored():
     assert sum(pred.scores.values()) == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_shipped_weights_load_and_classify_held_in_files(shared_data, cache):
     from affectkit.bench.datasets import load_emodb
 

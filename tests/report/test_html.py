@@ -96,6 +96,7 @@ def _chromium():
     return exe
 
 
+@pytest.mark.slow
 def test_renders_in_headless_chromium(tmp_path, text_model):
     exe = _chromium()
     page = tmp_path / "report.html"

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from affectkit.recognize.face_affect import FaceModel
 from affectkit.train.recipes import load_recipe
@@ -12,6 +13,7 @@ from affectkit.train.recipes import load_recipe
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     out = tmp_path / "face"
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_face.py"), "--debug", "--out", str(out),
@@ -34,6 +36,7 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert np.allclose(p.sum(axis=1), 1.0)
 
 
+@pytest.mark.slow
 def test_debug_refuses_to_replace_the_bundled_model():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_face.py"), "--debug"],
                        capture_output=True, text=True, timeout=120)

@@ -59,6 +59,7 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
         broken.predict_proba(texts, "carer")
 
 
+@pytest.mark.slow
 def test_debug_refuses_to_replace_the_bundled_model():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug"],
                        capture_output=True, text=True, timeout=120)

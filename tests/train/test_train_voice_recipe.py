@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from affectkit.train.recipes import load_recipe
 from affectkit.recognize.voice_head import VoiceEmotionHead
@@ -12,6 +13,7 @@ from affectkit.recognize.voice_head import VoiceEmotionHead
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     out = tmp_path / "voice"
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_voice.py"), "--debug", "--out", str(out),
