@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from affectkit.recognize.voice_head import VoiceEmotionHead
 
 SEED = 0  # the solvers are deterministic; recorded for the record
