@@ -10,6 +10,7 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
@@ -221,11 +222,26 @@ def face_canvas(crop: Path, size: tuple[int, int] = (320, 240), side: int = 160,
 
 def gray_video(out: Path, pictures, fps: int = 10, audio: Path | None = None, *extra: str) -> Path:
     """An H.264 mp4 of uint8 gray ``pictures`` (all one size) at ``fps``; optionally with
-    ``audio`` as its soundtrack (cut to the video's length); ``extra`` ffmpeg output options."""
+    ``audio`` as its soundtrack (cut to the video's length); ``extra`` ffmpeg output options.
+
+    Without audio or extra options it is written in-process with PyAV (its wheels bundle libx264),
+    so the face tests need no ffmpeg binary; the rest uses the ffmpeg command like ``Media``."""
     import subprocess
 
     pictures = list(pictures)
     h, w = pictures[0].shape
+    if audio is None and not extra:
+        import av
+
+        with av.open(str(out), "w") as container:
+            stream = container.add_stream("libx264", rate=fps)
+            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+            stream.options = {"preset": "ultrafast"}
+            for p in pictures:
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(p), format="gray")
+                container.mux(stream.encode(frame.reformat(format="yuv420p")))
+            container.mux(stream.encode(None))
+        return out
     cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{w}x{h}",
            "-r", str(fps), "-i", "-"]
     if audio is not None:
