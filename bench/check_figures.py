@@ -80,12 +80,6 @@ PENDING: list[Allowed] = [
     Allowed("README.md", "TF-IDF + LR 0.452", ("0.452",), "text reference points (issue 15, refpoints)"),
     Allowed("README.md", "issue-3 anchors", ("0.617", "0.747", "0.706", "0.831"),
             "EmoDB eGeMAPS/ComParE anchors (issue 15, refpoints)"),
-    Allowed("README.md", "issue-4 anchor: `fer`", ("0.660", "0.643"), "`fer` anchor accuracy (issue 15, refpoints)"),
-    Allowed("README.md", "| 3,900 (2 cores) |", ("3,900",), "`fer` anchor speed (issue 15, refpoints)"),
-    Allowed("README.md", "| 137 ms |", ("137",), "`fer` anchor detection time (issue 15, refpoints)"),
-    Allowed("README.md", "| 7 frames / s |", ("7",), "`fer` anchor video speed (issue 15, refpoints)"),
-    Allowed("README.md", "3,900 crops/s) and 4.4 points", ("3,900", "4.4"),
-            "`fer` anchor speed, and the accuracy gap to it (issue 15, refpoints)"),
 ]
 
 # Figures that no bench script produces (reported in issue 15; not being sourced yet). Each should
