@@ -22,11 +22,14 @@ demo: setup
 	$(VENV)/bin/affectkit analyze examples/talking_head.mp4 --format html -o demo-report.html --force
 	echo "I can't believe it, we actually won!" | $(VENV)/bin/affectkit predict text -
 
+# two test processes (pytest-xdist): the suite is mostly one-threaded (one BLAS thread a test)
+TEST_WORKERS ?= 2
+
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 test-fast: setup
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n $(TEST_WORKERS)
 
 bench: setup
 	$(PY) bench/text_benchmarks.py
