@@ -22,15 +22,17 @@ LOST_SECONDS = 0.1
 EXACT_SECONDS = 0.01  # lossless audio (FLAC, PCM) announces its exact length: any frame lost is damage
 
 def require_av():
-    """The ``av`` module (PyAV), or DependencyError naming the extras that install it. FFmpeg's own
-    log lines are silenced (unless the caller set a level): damage is reported once, in words."""
+    """The ``av`` module (PyAV), or DependencyError naming the extras that install it.
+
+    FFmpeg's own log lines stay off, damage being reported once, in words: PyAV's default log level
+    (None) drops them in C. Setting any level (even PANIC) installs PyAV's Python log callback,
+    which FFmpeg's decoding threads then call holding a lock while the closing thread holds the GIL:
+    closing a half-read H.264 container hung for good (seen in the test suite; PyAV issues #751,
+    #909), so no level is set here."""
     try:
         import av
-        import av.logging
     except ImportError:
         raise DependencyError(f"decoding audio and video needs PyAV: {INSTALL}") from None
-    if av.logging.get_level() is None:
-        av.logging.set_level(av.logging.PANIC)
     return av
 
 
