@@ -5,7 +5,6 @@ never runs here (jobs go to the worker processes, predictions to a process pool)
 Why FastAPI + uvicorn: the maintained standard for typed Python HTTP APIs; the OpenAPI document
 comes from the same type hints that check the requests, so the fuzz test reads what is served.
 """
-from __future__ import annotations
 
 import hmac
 import json
@@ -100,8 +99,8 @@ def create_app(cfg: ServiceConfig, predictor: Predictor | None = None) -> FastAP
     """The API for one service (its store and data dir); ``predictor``: the pool for /v1/predict."""
     from affectkit.core.version import __version__
 
+    data = DataDir(cfg.data_dir)  # first: it makes the folder the SQLite store lives in
     store = JobStore(database_url(cfg.database, cfg.data_dir))
-    data = DataDir(cfg.data_dir)
     predictor = predictor or Predictor(cfg.predict_workers)
 
     @asynccontextmanager

@@ -11,10 +11,11 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from affectkit.core.atomic import atomic_path, write_atomic
+from affectkit.core.atomic import write_atomic
 
 CHUNK = 1 << 20
 
@@ -48,11 +49,13 @@ class DataDir:
     def store_upload(self, stream: BinaryIO, name: str, max_bytes: int) -> str:
         """Store ``stream``'s bytes by content; their key (``<sha256><suffix>``). TooLarge past
         ``max_bytes`` (nothing is kept)."""
+        # not core.atomic: the final name (the digest) is known only once the bytes are in
         h = hashlib.sha256()
         size = 0
-        tmp_target = self.root / "tmp" / "upload"
-        with atomic_path(tmp_target) as tmp:
-            with open(tmp, "wb") as out:
+        fd, tmp_name = tempfile.mkstemp(prefix=".upload.", suffix=".tmp", dir=self.root / "tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
                 while True:
                     chunk = stream.read(CHUNK)
                     if not chunk:
@@ -62,12 +65,16 @@ class DataDir:
                         raise TooLarge(size)
                     h.update(chunk)
                     out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
             key = h.hexdigest() + _suffix(name)
             final = self.upload_path(key)
             final.parent.mkdir(parents=True, exist_ok=True)
             if not final.exists():
                 tmp.chmod(0o644)
                 os.replace(tmp, final)  # same folder tree, one file system: a rename
+        finally:
+            tmp.unlink(missing_ok=True)
         return key
 
     def upload_path(self, key: str) -> Path:

@@ -47,8 +47,8 @@ def worker_main(config: dict[str, Any], parent: int) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us with SIGTERM
-    store = JobStore(database_url(cfg.database, cfg.data_dir))
     data = DataDir(cfg.data_dir)
+    store = JobStore(database_url(cfg.database, cfg.data_dir))
     models = Models()
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     try:
