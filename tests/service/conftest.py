@@ -85,6 +85,12 @@ def new_database(admin_url: str) -> str:
     return f"{admin_url}/{name}"
 
 
+@pytest.fixture
+def pg_database(postgres):
+    """A fresh database on the session's PostgreSQL server."""
+    return new_database(postgres)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path):
     """The store's URL (``--database``), on each of the two databases; None means SQLite in the data dir."""
