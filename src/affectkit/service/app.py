@@ -179,7 +179,7 @@ def create_app(cfg: ServiceConfig, predictor: Predictor | None = None) -> FastAP
         except InputError as exc:
             raise ApiError(422, str(exc)) from None
         if idempotency_key is not None:
-            old = store._by_key(idempotency_key)
+            old = store.by_key(idempotency_key)
             if old is not None:
                 return JSONResponse(old.public(), status_code=200, headers={"Idempotent-Replayed": "true"})
         if store.count("queued") >= cfg.max_queue:
@@ -198,6 +198,10 @@ def create_app(cfg: ServiceConfig, predictor: Predictor | None = None) -> FastAP
             raise ApiError(413, f"the upload is over the limit of {cfg.max_upload_mb:g} MB") from None
         job, created = store.create(filename=name, upload=key, transcript_name=tname, transcript=tkey, options=opts,
                                     idempotency_key=idempotency_key)
+        if not created:  # the same key at the same moment: this request's upload may be nobody's
+            for k in {key, tkey} - {None}:
+                if not store.referenced(k):
+                    data.remove_upload(k)
         return JSONResponse(job.public(), status_code=202 if created else 200,
                             headers={} if created else {"Idempotent-Replayed": "true"})
 

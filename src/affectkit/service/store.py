@@ -185,7 +185,7 @@ class JobStore:
         """A new queued job, or the existing one for the same ``idempotency_key``: (job, created)."""
         sa = _sa()
         if idempotency_key is not None:
-            old = self._by_key(idempotency_key)
+            old = self.by_key(idempotency_key)
             if old is not None:
                 return old, False
         job_id = uuid.uuid4().hex
@@ -196,13 +196,14 @@ class JobStore:
             with self.engine.begin() as c:
                 c.execute(self.jobs.insert().values(**row))
         except sa.exc.IntegrityError:
-            old = self._by_key(idempotency_key) if idempotency_key is not None else None
+            old = self.by_key(idempotency_key) if idempotency_key is not None else None
             if old is None:
                 raise
             return old, False  # the same key at the same moment from another request
         return self.get(job_id), True
 
-    def _by_key(self, key: str) -> Job | None:
+    def by_key(self, key: str) -> Job | None:
+        """The job made with idempotency key ``key``, or None."""
         with self.engine.begin() as c:
             row = c.execute(self.jobs.select().where(self.jobs.c.idempotency_key == key)).first()
         return self._job(row) if row is not None else None
