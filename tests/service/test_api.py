@@ -240,3 +240,18 @@ def test_no_token_means_no_auth_and_loopback_only(tmp_path):
     ServiceConfig(data_dir="x", host="0.0.0.0", token="t").check_bind()
     with pytest.raises(InputError, match="beyond loopback needs a token"):
         ServiceConfig(data_dir="x", host="0.0.0.0").check_bind()
+
+
+def test_serve_usage_errors_are_exit_2(tmp_path, capsys, monkeypatch):
+    from affectkit.cli import main
+
+    monkeypatch.delenv("AFFECTKIT_API_TOKEN", raising=False)
+    d = str(tmp_path / "d")
+    for argv, msg in ((["--host", "0.0.0.0"], "listening beyond loopback needs a token"),
+                      (["--workers", "0"], "--workers, --predict-workers and --max-queue must be at least 1"),
+                      (["--database", "mysql://x/y"], "--database: expected a postgresql"),
+                      (["--token-file", str(tmp_path / "none")], "--token-file"),
+                      (["--port", "70000"], "--port must be in 1..65535")):
+        assert main(["serve", "--data-dir", d, *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("affectkit: error: ") and msg in err and err.count("\n") == 1, err

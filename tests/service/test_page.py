@@ -9,19 +9,10 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        if os.environ.get("AFFECTKIT_REQUIRE_DATA") == "1":
-            pytest.fail("chromium is missing (CI installs it from .ci/apt-packages.txt)")
-        pytest.skip("chromium not installed")
-    return exe
-
-
 @pytest.mark.slow
-def test_upload_wait_open_report_no_console_errors(server_factory, tmp_path):
+def test_upload_wait_open_report_no_console_errors(server_factory, tmp_path, chromium):
     sync_api = pytest.importorskip("playwright.sync_api")
-    exe = _chromium()
+    exe = chromium
     srv = server_factory().start()
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
