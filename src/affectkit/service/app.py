@@ -237,7 +237,8 @@ def create_app(cfg: ServiceConfig, predictor: Predictor | None = None) -> FastAP
         if job is None:
             raise ApiError(404, f"no job {job_id}")
         data.remove_results(job_id)
-        data.remove_workdir(job_id) if job.status != "running" else None  # a running worker removes its own
+        if job.status != "running":  # a running worker removes its own working folder
+            data.remove_workdir(job_id)
         for key in {job.upload, job.transcript} - {None}:
             if not store.referenced(key):
                 data.remove_upload(key)

@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from affectkit.core.errors import DependencyError, InputError
 
@@ -297,10 +297,6 @@ class JobStore:
             c.execute(t.update().where(expired & (t.c.attempts < MAX_ATTEMPTS)).values(
                 status="queued", lease_owner=None, lease_expires=None, progress=0.0))
         return dead
-
-    def iter_ids(self) -> Iterator[str]:
-        with self.engine.begin() as c:
-            yield from (r.id for r in c.execute(self.jobs.select().with_only_columns(self.jobs.c.id)))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
