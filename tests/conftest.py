@@ -35,6 +35,19 @@ def shared_data():
 
 
 @pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium (in .ci/apt-packages.txt): its path; skipped when absent, except in CI."""
+    import shutil
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("AFFECTKIT_REQUIRE_DATA") == "1":
+            pytest.fail("chromium is missing (CI installs it from .ci/apt-packages.txt)")
+        pytest.skip("chromium not installed")
+    return exe
+
+
+@pytest.fixture(scope="session")
 def text_model():
     from affectkit.recognize.text_model import bundled_text_model
 

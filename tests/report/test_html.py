@@ -1,8 +1,6 @@
 """The HTML report and the ``affectkit.analyze`` API; the report is rendered in headless Chromium."""
 import json
-import os
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -87,18 +85,9 @@ def test_cli_html(tmp_path, capsys):
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "interview.srt" in page
 
 
-def _chromium():
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        if os.environ.get("AFFECTKIT_REQUIRE_DATA") == "1":
-            pytest.fail("chromium is missing (CI installs it from .ci/apt-packages.txt)")
-        pytest.skip("chromium not installed")
-    return exe
-
-
 @pytest.mark.slow
-def test_renders_in_headless_chromium(tmp_path, text_model):
-    exe = _chromium()
+def test_renders_in_headless_chromium(tmp_path, text_model, chromium):
+    exe = chromium
     page = tmp_path / "report.html"
     affectkit.analyze(INTERVIEW, model=text_model).to_html(page)
     shot = tmp_path / "shot.png"

@@ -45,6 +45,8 @@ examples:
                                                    and an LLM's emotion + reasoning per utterance
   affectkit analyze recordings/ -o results/ --format json   batch: results/<name>.json per input,
                                                    results/failures.json lists the inputs that failed
+  AFFECTKIT_API_TOKEN=... affectkit serve --host 0.0.0.0 --workers 2
+                                                   a job API and web page for a team
 """
 
 
@@ -221,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE", help="write the schema here instead of stdout")
     schema.add_argument("--force", action="store_true", help="replace FILE if it exists")
     schema.set_defaults(func=cmd_schema)
+    from affectkit.cli.serve import add_parser as add_serve_parser
+
+    add_serve_parser(sub)
     from affectkit.bench.cli import add_commands as add_bench_commands
 
     add_bench_commands(sub)  # bench, train: the research harness
