@@ -62,21 +62,31 @@ class Plan:
     replace: set[Path] = field(default_factory=set)
 
     def marker(self, item: Item) -> Path:
-        return self.outdir / STATE / "done" / f"{item.target.name}.json"
+        return marker_path(self.outdir, item)
 
     def mark_done(self, item: Item) -> None:
-        """Record ``item`` as finished (after its output is written)."""
-        if item.key is None or not item.target.is_file():
-            return
-        m = self.marker(item)
-        m.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(m, json.dumps({"input": item.path, "key": item.key, "input_sha256": item.sha256,
-                                    "output_sha256": _sha256(item.target)}) + "\n")
+        mark_done(self.outdir, item)
 
     def forget(self, item: Item) -> None:
         """Drop ``item``'s marker and table part before it is made again (a stale part never stays)."""
         for p in (self.marker(item), item.table_part):
             p.unlink(missing_ok=True)
+
+
+def marker_path(outdir: Path, item: Item) -> Path:
+    """Where ``item``'s done marker lives."""
+    return Path(outdir) / STATE / "done" / f"{item.target.name}.json"
+
+
+def mark_done(outdir: Path, item: Item) -> None:
+    """Record ``item`` as finished, after its output is written (nothing when the batch does not
+    resume: no state folder; or the input had no content to key)."""
+    if item.key is None or not item.target.is_file() or not (Path(outdir) / STATE).is_dir():
+        return
+    m = marker_path(outdir, item)
+    m.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(m, json.dumps({"input": item.path, "key": item.key, "input_sha256": item.sha256,
+                                "output_sha256": _sha256(item.target)}) + "\n")
 
 
 def options_key(options: dict[str, Any]) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import textwrap
 
 
-def render(docs: list[dict], fmt: str, title: str) -> str | bytes:
-    """The output for ``docs`` in ``fmt`` (table, json, csv, parquet, html)."""
+def render(docs: list[dict], fmt: str, title: str, width: int | None = None) -> str | bytes:
+    """The output for ``docs`` in ``fmt`` (table, json, csv, parquet, html); ``width``: the
+    table's (None: the terminal's)."""
     from affectkit.report.writers import document_rows, to_csv, to_json
     from affectkit.schema import conform
 
@@ -25,7 +26,7 @@ def render(docs: list[dict], fmt: str, title: str) -> str | bytes:
         from affectkit.report.writers import to_parquet
 
         return to_parquet(docs)
-    return render_table_docs(docs)
+    return render_table_docs(docs, width)
 
 
 def render_table_docs(docs: list[dict], width: int | None = None) -> str:
