@@ -82,20 +82,20 @@ def two_nodes(corpus: Path, out: Path, tmp: Path) -> dict:
     port = free_port()
     ray_bin = str(Path(PY).parent / "ray")
     head = subprocess.Popen([ray_bin, "start", "--head", "--block", f"--port={port}", "--num-cpus=1",
-                             "--include-dashboard=false", f"--temp-dir={tmp / 'ray'}",
+                             "--include-dashboard=false", "--node-ip-address=127.0.0.1", f"--temp-dir={tmp / 'ray'}",
                              "--object-store-memory=500000000"], env=ENV, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     procs = [head]
     try:
         address = f"127.0.0.1:{port}"
-        deadline = time.time() + 120
+        deadline = time.time() + 60
         while time.time() < deadline:  # the head is up once a client can join it
             r = subprocess.run([PY, "-c", f"import ray; ray.init(address='{address}'); ray.shutdown()"],
                                capture_output=True, env=ENV)
             if r.returncode == 0:
                 break
             time.sleep(2)
-        worker = subprocess.Popen([ray_bin, "start", "--block", f"--address={address}", "--num-cpus=1",
+        worker = subprocess.Popen([ray_bin, "start", "--block", f"--address={address}", "--num-cpus=1", "--node-ip-address=127.0.0.1",
                                    "--object-store-memory=500000000"], env=ENV, start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(worker)
@@ -103,9 +103,13 @@ def two_nodes(corpus: Path, out: Path, tmp: Path) -> dict:
                  "while len([n for n in ray.nodes() if n['Alive']])<2 and time.time()-t<120: time.sleep(1)\n"
                  "print(len([n for n in ray.nodes() if n['Alive']]), ray.cluster_resources().get('CPU')); ray.shutdown()"
                  % address)
-        nodes, cpus = subprocess.run([PY, "-c", count], capture_output=True, text=True, env=ENV).stdout.split()[-2:]
+        r = subprocess.run([PY, "-c", count], capture_output=True, text=True, env=ENV)
+        if r.returncode != 0 or len(r.stdout.split()) < 2:  # recorded, not hidden: the multi-node path did not run
+            last = [line for line in r.stderr.splitlines() if "Error" in line][-1:] or ["no output"]
+            return {"ok": False, "error": last[0].strip()}
+        nodes, cpus = r.stdout.split()[-2:]
         dt, _ = timed(CLI + ["analyze", str(corpus), "-o", str(out), *OPTS, "--engine", "ray", "--address", address])
-        return {"nodes": int(nodes), "cluster_cpus": float(cpus), "wall_s": round(dt, 2), "address": "127.0.0.1:PORT"}
+        return {"ok": True, "nodes": int(nodes), "cluster_cpus": float(cpus), "wall_s": round(dt, 2), "address": "127.0.0.1:PORT"}
     finally:
         for p in reversed(procs):  # our own nodes only, by process group id; never `ray stop` (it stops every Ray here)
             try:
@@ -144,8 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([PY, "-c", "pass"], check=True, env=ENV)
         startup -= time.perf_counter() - t0  # less the interpreter's own start
         node = two_nodes(corpus, tmp / "two_nodes", tmp)
-        node["recording_min_per_min"] = round(seconds / node["wall_s"], 3)
-        node["same_outputs_as_local"] = outputs(tmp / "two_nodes") == outputs(tmp / "local")
+        if node["ok"]:
+            node["recording_min_per_min"] = round(seconds / node["wall_s"], 3)
+            node["same_outputs_as_local"] = outputs(tmp / "two_nodes") == outputs(tmp / "local")
         runs["ray_two_nodes"] = node
         print(f"two nodes: {node}", file=sys.stderr)
         doc = {"corpus": {"files": 2 * args.copies, "recording_seconds": round(seconds, 2),
