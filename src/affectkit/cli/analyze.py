@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
         raise _Usage(str(exc)) from None
     batch = _is_folder_target(args.output, folders)
     resume = args.resume or args.engine == "ray"
-    if (resume or args.engine == "ray") and not batch:
+    if resume and not batch:
         raise _Usage(f"--{'engine ray' if args.engine == 'ray' else 'resume'} is for batch runs: give a folder, "
                      f"or -o OUT/ (a folder) for the outputs")
     # resuming: the plan decides which existing outputs are this folder's own (engine.plan)
@@ -250,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
         from affectkit.engine.plan import plan_batch
 
         try:
-            plan = plan_batch(files, targets, _options_key(args, limits), force=args.force, resume=True)
+            plan = plan_batch(files, targets, _options_key(args), force=args.force, resume=True)
         except InputError as exc:
             raise _Usage(str(exc)) from None
     if args.engine == "ray":
@@ -396,7 +396,7 @@ def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], 
     return None
 
 
-def _options_key(args: argparse.Namespace, limits) -> dict:
+def _options_key(args: argparse.Namespace) -> dict:
     """The options that change what a batch run writes for an input (the resume key's part)."""
     keep = ("format", "transcript_format", "no_asr", "language", "no_explain", "fps", "face_landmarks", "window",
             "timings", "llm", "llm_model")
