@@ -13,7 +13,8 @@ cost its full analysis (the feature cache would otherwise hit on identical conte
 keeps the run to minutes (speech-to-text costs the same on either engine). Throughput is
 recording-minutes analysed per wall-clock minute. ``ray_startup_s`` is ``ray.init(num_cpus=2)`` +
 ``ray.shutdown()`` alone, in a fresh process. The two-node run starts ``ray start --head`` (1 CPU)
-and a second ``ray start --address`` node (1 CPU) joining it, both on this machine, runs
+and a second ``ray start --address`` node (1 CPU) joining it, both on this machine and with this run's own
+auth token (``RAY_AUTH_MODE=token``), runs
 ``--address HEAD``, checks the cluster saw two nodes and its outputs equal the local run's, and
 stops both nodes by their process ids. The machine is shared: the load average is recorded.
 """
@@ -73,53 +74,157 @@ def outputs(folder: Path) -> dict[str, str]:
 
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind(("", 0))
         return s.getsockname()[1]
 
 
+def cluster_env(tmp: Path) -> dict[str, str]:
+    """The environment of the two nodes and of every driver joining them: token authentication with
+    this run's own token (``ray start --head`` turns token authentication on by itself when a token
+    exists, but a driver given an explicit address only sends one with ``RAY_AUTH_MODE=token``; a
+    driver without it fails as "Failed to connect to Ray cluster"). The token is a file of our own,
+    so the machine's ``~/.ray/auth_token`` is neither read nor written."""
+    import secrets
+
+    token = tmp / "auth_token"
+    token.write_text(secrets.token_hex(32))
+    token.chmod(0o600)
+    return {**ENV, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
+
+
+def tree(pids: list[int]) -> set[int]:
+    """``pids`` and all their descendants now (Ray's workers start sessions of their own, so a
+    process group does not hold them)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    seen, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.add(pid)
+            todo.extend(children.get(pid, []))
+    return seen
+
+
+def alive(pids: set[int]) -> set[int]:
+    out = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.add(pid)
+    return out
+
+
+NODES_PROBE = """
+import json, ray, time
+ray.init(address=%r, log_to_driver=False)
+t = time.time()
+while len([n for n in ray.nodes() if n["Alive"]]) < 2 and time.time() - t < 120:
+    time.sleep(1)
+print(json.dumps({"nodes": sorted(n["NodeID"] for n in ray.nodes() if n["Alive"]),
+                  "head": [n["NodeID"] for n in ray.nodes() if n["Alive"] and "node:__internal_head__" in n["Resources"]],
+                  "cpus": ray.cluster_resources().get("CPU")}))
+ray.shutdown()
+"""
+
+# after the run: where its actors ran (the GCS keeps finished actors' records)
+ACTORS_PROBE = """
+import collections, json, ray
+ray.init(address=%r, log_to_driver=False)
+per_node = collections.defaultdict(collections.Counter)
+for a in ray._private.state.actors().values():
+    per_node[a["Address"]["NodeID"]][a["ActorClassName"]] += 1
+print(json.dumps({n: dict(c) for n, c in per_node.items()}))
+ray.shutdown()
+"""
+
+
+def probe(code: str, env: dict[str, str]) -> dict:
+    r = subprocess.run([PY, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    if r.returncode != 0:
+        last = [line for line in r.stderr.splitlines() if "Error" in line][-1:] or [r.stderr[-300:]]
+        raise RuntimeError(last[0].strip())
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def two_nodes(corpus: Path, out: Path, tmp: Path) -> dict:
-    """A head (1 CPU) and a second node (1 CPU) on this machine; the run through --address."""
+    """A head (1 CPU) and a second node (1 CPU) on this machine; the run through --address; which
+    node each of the run's actors ran on. Both nodes advertise this machine's address (Ray resolves
+    a loopback address given to a driver to that address anyway)."""
+    env = cluster_env(tmp)
     port = free_port()
     ray_bin = str(Path(PY).parent / "ray")
-    head = subprocess.Popen([ray_bin, "start", "--head", "--block", f"--port={port}", "--num-cpus=1",
-                             "--include-dashboard=false", "--node-ip-address=127.0.0.1", f"--temp-dir={tmp / 'ray'}",
-                             "--object-store-memory=500000000"], env=ENV, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    common = ["--block", "--num-cpus=1", "--object-store-memory=300000000", "--disable-usage-stats"]
+    head = subprocess.Popen([ray_bin, "start", "--head", f"--port={port}", "--include-dashboard=false",
+                             f"--temp-dir={tmp / 'ray'}", *common], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=open(tmp / "head.log", "w"))
     procs = [head]
     try:
-        address = f"127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:  # the head is up once a client can join it
-            r = subprocess.run([PY, "-c", f"import ray; ray.init(address='{address}'); ray.shutdown()"],
-                               capture_output=True, env=ENV)
-            if r.returncode == 0:
-                break
-            time.sleep(2)
-        worker = subprocess.Popen([ray_bin, "start", "--block", f"--address={address}", "--num-cpus=1", "--node-ip-address=127.0.0.1",
-                                   "--object-store-memory=500000000"], env=ENV, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(worker)
-        count = ("import ray,time; ray.init(address='%s'); t=time.time()\n"
-                 "while len([n for n in ray.nodes() if n['Alive']])<2 and time.time()-t<120: time.sleep(1)\n"
-                 "print(len([n for n in ray.nodes() if n['Alive']]), ray.cluster_resources().get('CPU')); ray.shutdown()"
-                 % address)
-        r = subprocess.run([PY, "-c", count], capture_output=True, text=True, env=ENV)
-        if r.returncode != 0 or len(r.stdout.split()) < 2:  # recorded, not hidden: the multi-node path did not run
-            last = [line for line in r.stderr.splitlines() if "Error" in line][-1:] or ["no output"]
-            return {"ok": False, "error": last[0].strip()}
-        nodes, cpus = r.stdout.split()[-2:]
-        dt, _ = timed(CLI + ["analyze", str(corpus), "-o", str(out), *OPTS, "--engine", "ray", "--address", address])
-        return {"ok": True, "nodes": int(nodes), "cluster_cpus": float(cpus), "wall_s": round(dt, 2), "address": "127.0.0.1:PORT"}
-    finally:
-        for p in reversed(procs):  # our own nodes only, by process group id; never `ray stop` (it stops every Ray here)
+        deadline = time.time() + 120
+        address = None
+        while time.time() < deadline and address is None:  # the head is up once its address file names our port
             try:
-                os.killpg(p.pid, 15)
-                p.wait(timeout=60)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(p.pid, 9)
-                except ProcessLookupError:
-                    pass
+                address = next(a for a in (tmp / "ray" / "ray_current_cluster").read_text().split() if a.endswith(f":{port}"))
+            except (OSError, StopIteration):
+                time.sleep(1)
+        if address is None:
+            return {"ok": False, "error": "the head node did not start: " + (tmp / "head.log").read_text()[-300:]}
+        worker = subprocess.Popen([ray_bin, "start", f"--address={address}", *common], env=env,
+                                  start_new_session=True, stdout=subprocess.DEVNULL, stderr=open(tmp / "worker.log", "w"))
+        procs.append(worker)
+        try:
+            nodes = probe(NODES_PROBE % address, env)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:  # recorded, not hidden: the multi-node path did not run
+            return {"ok": False, "error": str(exc)}
+        if len(nodes["nodes"]) < 2:
+            return {"ok": False, "error": f"only {len(nodes['nodes'])} node joined", **nodes}
+        t0 = time.perf_counter()
+        r = subprocess.run(CLI + ["analyze", str(corpus), "-o", str(out), *OPTS, "--engine", "ray", "--address", address],
+                           capture_output=True, text=True, env=env)
+        dt = time.perf_counter() - t0
+        if r.returncode != 0:
+            return {"ok": False, "error": f"analyze exited {r.returncode}: {r.stderr[-500:]}"}
+        actors = probe(ACTORS_PROBE % address, env)
+        # the pipeline's own actors (Ray Data's MapWorker pools), not Ray's bookkeeping actors on the head
+        ours = {n: {c: k for c, k in actors.get(n, {}).items() if c.startswith("MapWorker")} for n in nodes["nodes"]}
+        return {"ok": True, "nodes": len(nodes["nodes"]), "node_ids": nodes["nodes"], "head_node_id": nodes["head"][0],
+                "cluster_cpus": nodes["cpus"], "wall_s": round(dt, 2), "address": "THIS_MACHINE:PORT",
+                "pipeline_actors_per_node": ours, "ran_on_both_nodes": all(ours.values())}
+    finally:
+        stop(procs)
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    """Stop our nodes by their process ids: SIGTERM to each ``ray start`` (it drains and stops its
+    node's processes), then SIGKILL whatever of their process trees is left. Never ``ray stop``
+    (it stops every Ray on the machine, other people's included)."""
+    ours = tree([p.pid for p in procs])
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.terminate()
+    for p in reversed(procs):
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+    deadline = time.time() + 30
+    while alive(ours) and time.time() < deadline:
+        time.sleep(1)
+    for pid in alive(ours):
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        p.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
