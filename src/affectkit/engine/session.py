@@ -42,11 +42,26 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
             ray.init(num_cpus=num_cpus, object_store_memory=object_store_mb << 20, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise InputError(f"cannot start or reach {where}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if address and _auth_refused(exc):  # Ray's own message says only "Failed to connect"
+            why = ("it wants its authentication token: set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (or "
+                   "RAY_AUTH_TOKEN_PATH) to the cluster's token")
+        raise InputError(f"cannot start or reach {where}: {why}") from None
     try:
         yield ray
     finally:
         ray.shutdown()
+
+
+def _auth_refused(exc: BaseException) -> bool:
+    """Whether connecting failed because the cluster requires token authentication (Ray raises a
+    ConnectionError caused by an AuthenticationError)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if type(exc).__name__ == "AuthenticationError":
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def cluster_cpus(ray: Any) -> float:
