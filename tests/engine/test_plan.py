@@ -72,3 +72,19 @@ def test_renamed_input_keeps_its_key_and_missing_input_has_none(tmp_path):
     gone = plan_batch([str(tmp_path / "nope.txt")], [tmp_path / "o3" / "n.json"], {}, force=False, resume=True)
     assert gone.items[0].key is None and len(gone.todo) == 1
     assert json.loads((tmp_path / "o3" / STATE / "run.json").read_text())["outputs"] == {"n.json": None}
+
+
+def test_forget_sweeps_what_a_killed_write_left_of_that_item_only(tmp_path):
+    files, targets = setup(tmp_path)
+    plan = plan_batch(files, targets, {}, force=False, resume=True)
+    a, b = plan.items
+    (tmp_path / "out" / "utterances").mkdir()
+    (tmp_path / "out" / STATE / "done").mkdir()
+    left = [a.target.parent / f".{a.target.name}.k3j_x.tmp", a.table_part.parent / f".{a.table_part.name}.q1.tmp",
+            plan.marker(a).parent / f".{plan.marker(a).name}.z9.tmp"]
+    kept = [b.target.parent / f".{b.target.name}.k3j_x.tmp", a.target.parent / "notes.tmp"]
+    for p in left + kept:
+        p.write_text("half")
+    plan.forget(a)
+    assert [p.exists() for p in left] == [False] * 3 and all(p.exists() for p in kept)
+

@@ -18,6 +18,7 @@ resuming, refuses to replace any other existing output unless ``force``. Every w
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -68,9 +69,15 @@ class Plan:
         mark_done(self.outdir, item)
 
     def forget(self, item: Item) -> None:
-        """Drop ``item``'s marker and table part before it is made again (a stale part never stays)."""
+        """Drop ``item``'s marker and table part before it is made again (a stale part never stays),
+        and the temporary files a killed run left of its output, part or marker (an atomic write
+        cut short by SIGKILL cannot remove its own; ``core.atomic`` names them ``.NAME.*.tmp``)."""
         for p in (self.marker(item), item.table_part):
             p.unlink(missing_ok=True)
+        for p in (item.target, item.table_part, self.marker(item)):
+            if p.parent.is_dir():
+                for tmp in p.parent.glob(f".{glob.escape(p.name)}.*.tmp"):
+                    tmp.unlink(missing_ok=True)
 
 
 def marker_path(outdir: Path, item: Item) -> Path:
