@@ -75,7 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--debug", action="store_true")
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "harness"))
+    ap.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="each (task, model, seed) cell here, or as a Ray task (the affectkit[ray] extra)")
+    ap.add_argument("--address", help="--engine ray: the Ray cluster to join (default: a local Ray)")
+    ap.add_argument("--num-cpus", type=int, help="--engine ray: CPUs of the local Ray")
     args = ap.parse_args(argv)
+    if args.engine == "ray":
+        from affectkit.engine.session import ray_session
+
+        with ray_session(args.address, args.num_cpus):
+            return _sweep(args, argv)
+    return _sweep(args, argv)
+
+
+def _sweep(args: argparse.Namespace, argv: list[str] | None) -> int:
     started = run_started()
     models = args.models or model_registry().names()
     tasks = args.tasks or TASKS.names()
@@ -94,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in models:
             t1 = time.perf_counter()
             r = run_task(spec, make_model(m), seeds=tuple(args.seeds), data=data, debug=args.debug,
-                         n_boot=args.bootstrap, model_name=m)
+                         n_boot=args.bootstrap, model_name=m, engine=args.engine)
             r["command"] = "python bench/harness_all.py" + (" --debug" if args.debug else "")
             r["provenance"] = provenance(argv, list(args.seeds), script=__file__, started=started)
             write_json(r, out / f"{t}__{m}{'__debug' if args.debug else ''}.json")

@@ -64,12 +64,14 @@ def _load_average() -> list[float] | None:
         return None
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, strip: bool = True) -> str | None:
     try:
         r = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
         return None
-    return r.stdout.strip() if r.returncode == 0 else None
+    if r.returncode != 0:
+        return None
+    return r.stdout.strip() if strip else r.stdout
 
 
 def git_state() -> dict:
@@ -77,7 +79,8 @@ def git_state() -> dict:
     commit = _git("rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None, "dirty_files": None}
-    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results")
+    # unstripped: each porcelain line starts "XY " and the first one's X may be a space
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results", strip=False)
     files = [line[3:] for line in (status or "").splitlines() if line.strip()]
     return {"commit": commit, "dirty": bool(files) if status is not None else None, "dirty_files": files[:20]}
 

@@ -8,12 +8,30 @@ from affectkit.core.errors import AudioError
 
 
 def decode(job: Job) -> None:
-    if job.kind == "video":
-        _faces(job)
-    if job.kind in ("audio", "video"):
-        _audio(job)
+    """The whole stage: ``decode_faces``, then ``decode_audio`` (the order matters: the face
+    timeline sets the duration the audio then refines), then ``warn``. Split in three so that an
+    engine can run the face part where the face model is loaded (``engine.ray``)."""
+    decode_faces(job)
+    decode_audio(job)
+    warn(job)
+
+
+def warn(job: Job) -> None:
+    """Say what a damaged file lost (one warning per line of the job's errors)."""
     for line in job.errors:
         job.say(f"warning: {line}")
+
+
+def decode_faces(job: Job) -> None:
+    """A video's face timeline (frames sampled, faces found, followed and read); nothing for others."""
+    if job.kind == "video":
+        _faces(job)
+
+
+def decode_audio(job: Job) -> None:
+    """A recording's audio at 16 kHz mono; nothing for a transcript."""
+    if job.kind in ("audio", "video"):
+        _audio(job)
 
 
 def _faces(job: Job) -> None:

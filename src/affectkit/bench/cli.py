@@ -79,10 +79,23 @@ def _list() -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from affectkit.bench import runner
-
     if args.list:
         return _list()
+    if args.engine != "ray":
+        if args.address is not None or args.num_cpus is not None:
+            raise InputError("--address and --num-cpus go with --engine ray")
+        return _bench(args)
+    if args.model and args.model.startswith("llm:"):
+        raise InputError("--engine ray is for trained models; an LLM's cells share one client here (run it locally)")
+    from affectkit.engine.session import ray_session
+
+    with ray_session(args.address, args.num_cpus):
+        return _bench(args)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from affectkit.bench import runner
+
     if not args.task or not args.model:
         raise InputError("bench needs --task and --model (or --list)")
     spec = _spec(args)
@@ -108,13 +121,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             print(f"affectkit: warning: model was trained on {meta.get('task')!r}, scoring on {spec.task!r}", file=sys.stderr)
         result = runner.run_task(spec, model, seeds=(), data_path=args.data, debug=args.debug,
                                  robustness=not args.no_robustness, n_boot=args.bootstrap,
-                                 model_name=f"{meta.get('model')}@{model_path}", config=meta.get("config"))
+                                 model_name=f"{meta.get('model')}@{model_path}", config=meta.get("config"),
+                                 engine=args.engine)
         result["trained"] = meta
     else:
         model = runner.make_model(args.model, config)
         result = runner.run_task(spec, model, seeds=tuple(args.seeds), data_path=args.data, debug=args.debug,
                                  robustness=not args.no_robustness, n_boot=args.bootstrap, model_name=args.model,
-                                 config=config or None)
+                                 config=config or None, engine=args.engine)
     result["cli_args"] = {k: v for k, v in vars(args).items() if k not in ("func", "help_for", "command")}
     import re
 
@@ -192,6 +206,11 @@ def add_commands(sub) -> None:
     b.add_argument("--no-robustness", action="store_true", help="skip the robustness table")
     b.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples for the CI (default 1000)")
     b.add_argument("-o", "--output", metavar="FILE", help="results JSON path")
+    b.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="run each seed's cell here (default) or as a Ray task (pip install 'affectkit[ray]'); "
+                        "the results are the same")
+    b.add_argument("--address", metavar="auto|ray://HOST:PORT", help="--engine ray: the cluster (default: a local Ray)")
+    b.add_argument("--num-cpus", type=int, metavar="N", help="--engine ray: CPUs of the local Ray (default: all)")
     b.set_defaults(func=_guard(cmd_bench))
 
     t = sub.add_parser("train", help="train a model on a task and save it", formatter_class=fmt, epilog=EPILOG,

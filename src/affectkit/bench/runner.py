@@ -20,6 +20,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -182,9 +183,11 @@ def _predict(spec: TaskSpec, fitted, X) -> np.ndarray:
 def run_task(spec: TaskSpec, model: Any, seeds: Sequence[int] = (0,), *, data: TaskData | None = None,
              data_path: str | None = None, debug: bool = False, robustness: bool = True,
              n_boot: int = 1000, cache_root: str | None = None, model_name: str | None = None,
-             config: dict | None = None) -> dict[str, Any]:
+             config: dict | None = None, engine: str = "local") -> dict[str, Any]:
     """Fit ``model`` (an unfitted estimator, or a fitted one for ``official`` with ``seeds=()``)
-    per seed and fold, score, perturb; return the results dict."""
+    per seed and fold, score, perturb; return the results dict. ``engine="ray"``: each seed's
+    cell (its fits, scores and perturbations) is a Ray task in the caller's Ray session
+    (``engine.cells``); the results are those of the local run."""
     t_start = time.perf_counter()
     if data is None:
         data = load_task_data(spec, path=data_path, debug=debug, cache_root=cache_root)
@@ -195,43 +198,15 @@ def run_task(spec: TaskSpec, model: Any, seeds: Sequence[int] = (0,), *, data: T
                          f"(this task is {spec.protocol}: every fold trains its own model)")
     test_rows = np.concatenate([te for _, _, te, _ in folds])
     diluted = _dilution_features(spec, data, test_rows, debug, cache_root) if robustness else None
-    modalities = sorted(data.X)
+    cell = _Cell(spec, model, data, folds, test_rows, diluted, sorted(data.X), robustness, pretrained)
+    from affectkit.engine.cells import map_cells
+
     per_seed, preds_by_seed, robust = [], [], {}
-    for seed in (seeds or [None]):
-        t0 = time.perf_counter()
-        pred = np.zeros(data.y.shape, dtype=np.float64 if spec.target == "regression" else np.int64)
-        cond_preds: dict[str, np.ndarray] = {}
-        fold_scores = {}
-        for name, tr, te, va in folds:
-            X_tr = _take(data.X, tr)
-            if pretrained:
-                fitted = model
-            else:
-                X_va = _take(data.X, va) if va is not None else None
-                fitted = _fit(spec, model, X_tr, data.y[tr], X_va, data.y[va] if va is not None else None, seed)
-            X_te = _take(data.X, te)
-            pred[te] = _predict(spec, fitted, X_te)
-            if len(folds) > 1:
-                fold_scores[name] = {"n": int(len(te)), spec.primary: M.compute(spec.primary, data.y[te], pred[te], spec.n_classes)}
-            if robustness:
-                conds = R.conditions(X_tr, modalities, None, seed=seed or 0)
-                if diluted is not None:
-                    conds.append(("dilution", (lambda te: lambda X: {**X, "text": diluted[te]})(te)))
-                for cname, fn in conds:
-                    if cname == "clean":
-                        continue
-                    cp = cond_preds.setdefault(cname, np.zeros_like(pred))
-                    cp[te] = _predict(spec, fitted, fn(X_te))
-        y_te, p_te = data.y[test_rows], pred[test_rows]
-        entry = {"seed": seed, "metrics": _score(spec, y_te, p_te), "seconds": round(time.perf_counter() - t0, 2)}
-        if fold_scores:
-            vals = [f[spec.primary] for f in fold_scores.values()]
-            entry["folds"] = fold_scores
-            entry["fold_mean"] = {spec.primary: float(np.nanmean(vals)), "std": float(np.nanstd(vals))}
+    for entry, p_te, cond_scores in map_cells(_seed_cell, cell, list(seeds or [None]), engine=engine):
         per_seed.append(entry)
         preds_by_seed.append(p_te)
-        for cname, cp in cond_preds.items():
-            robust.setdefault(cname, []).append(_score(spec, y_te, cp[test_rows]))
+        for cname, scores in cond_scores.items():
+            robust.setdefault(cname, []).append(scores)
     summary = {}
     for m in spec.metrics:
         vals = np.asarray([s["metrics"][m] for s in per_seed], dtype=float)
@@ -264,6 +239,58 @@ def run_task(spec: TaskSpec, model: Any, seeds: Sequence[int] = (0,), *, data: T
         "seconds": round(time.perf_counter() - t_start, 2),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """What every seed's cell of ``run_task`` shares (sent once to Ray's object store)."""
+
+    spec: TaskSpec
+    model: Any
+    data: TaskData
+    folds: list
+    test_rows: np.ndarray
+    diluted: np.ndarray | None
+    modalities: list[str]
+    robustness: bool
+    pretrained: bool
+
+
+def _seed_cell(c: _Cell, seed: int | None) -> tuple[dict, np.ndarray, dict[str, dict]]:
+    """One seed: fit and score on every fold, and under each robustness condition; its per-seed
+    entry, its test predictions and its metrics per condition."""
+    spec, data, model = c.spec, c.data, c.model
+    t0 = time.perf_counter()
+    pred = np.zeros(data.y.shape, dtype=np.float64 if spec.target == "regression" else np.int64)
+    cond_preds: dict[str, np.ndarray] = {}
+    fold_scores = {}
+    for name, tr, te, va in c.folds:
+        X_tr = _take(data.X, tr)
+        if c.pretrained:
+            fitted = model
+        else:
+            X_va = _take(data.X, va) if va is not None else None
+            fitted = _fit(spec, model, X_tr, data.y[tr], X_va, data.y[va] if va is not None else None, seed)
+        X_te = _take(data.X, te)
+        pred[te] = _predict(spec, fitted, X_te)
+        if len(c.folds) > 1:
+            fold_scores[name] = {"n": int(len(te)), spec.primary: M.compute(spec.primary, data.y[te], pred[te], spec.n_classes)}
+        if c.robustness:
+            conds = R.conditions(X_tr, c.modalities, None, seed=seed or 0)
+            if c.diluted is not None:
+                conds.append(("dilution", (lambda te: lambda X: {**X, "text": c.diluted[te]})(te)))
+            for cname, fn in conds:
+                if cname == "clean":
+                    continue
+                cp = cond_preds.setdefault(cname, np.zeros_like(pred))
+                cp[te] = _predict(spec, fitted, fn(X_te))
+    y_te, p_te = data.y[c.test_rows], pred[c.test_rows]
+    entry = {"seed": seed, "metrics": _score(spec, y_te, p_te), "seconds": round(time.perf_counter() - t0, 2)}
+    if fold_scores:
+        vals = [f[spec.primary] for f in fold_scores.values()]
+        entry["folds"] = fold_scores
+        entry["fold_mean"] = {spec.primary: float(np.nanmean(vals)), "std": float(np.nanstd(vals))}
+    return entry, p_te, {cname: _score(spec, y_te, cp[c.test_rows]) for cname, cp in cond_preds.items()}
 
 
 def _nanmean(vals) -> float:

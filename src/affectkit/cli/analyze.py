@@ -13,10 +13,10 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 from affectkit.core.errors import AffectkitError, DependencyError, InputError, ModelError
+from affectkit.report.render import render, render_table_docs, timings_line as _timings_line  # noqa: F401 (their old home)
 
 EXT = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
 FAILURES = "failures.json"
@@ -40,6 +40,30 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="refuse recordings longer than this (default 14400 = 4 h, or $AFFECTKIT_MAX_DURATION)")
     p.add_argument("--max-transcript-mb", type=_positive, metavar="MB",
                    help="refuse transcripts larger than this (default 50, or $AFFECTKIT_MAX_TRANSCRIPT_MB)")
+    g = p.add_argument_group("corpora and clusters (batch: DIR/ -o OUT/)")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where the pipeline runs: in this process (default), or on Ray (pip install "
+                        "'affectkit[ray]'): its stages as Ray Data operations, model stages as actor pools; "
+                        "also writes OUT/utterances/ (a Parquet utterance table) and resumes (--resume)")
+    g.add_argument("--address", metavar="auto|ray://HOST:PORT",
+                   help="--engine ray: the Ray cluster to join (auto: the one `ray start` began on this "
+                        "machine); default: start a local Ray")
+    g.add_argument("--num-cpus", type=_count, metavar="N", help="--engine ray: CPUs of the local Ray (default: all)")
+    g.add_argument("--resume", action="store_true",
+                   help="skip the inputs an earlier run into OUT/ finished for the same content and options, "
+                        "and redo the one it was writing when it stopped (always on with --engine ray)")
+
+
+def _count(value: str) -> int:
+    import argparse as _argparse
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise _argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 1:
+        raise _argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return n
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -149,60 +173,6 @@ def _is_folder_target(output: str | None, folders: list[Path]) -> bool:
     return bool(folders) or output.endswith(("/", os.sep)) or Path(output).is_dir()
 
 
-def render(docs: list[dict], fmt: str, title: str) -> str | bytes:
-    """The output for ``docs`` in ``fmt`` (table, json, csv, parquet, html)."""
-    from affectkit.report.writers import document_rows, to_csv, to_json
-    from affectkit.schema import conform
-
-    docs = [conform(d) for d in docs]  # what goes out follows the schema, complete (a bug fails loudly)
-    if fmt == "json":
-        return to_json(docs[0] if len(docs) == 1 else docs)
-    if fmt == "html":
-        from affectkit.report.html import to_html
-
-        return to_html(docs, title=title)
-    if fmt == "csv":
-        return to_csv(document_rows(docs))
-    if fmt == "parquet":
-        from affectkit.report.writers import to_parquet
-
-        return to_parquet(docs)
-    return render_table_docs(docs)
-
-
-def render_table_docs(docs: list[dict], width: int | None = None) -> str:
-    """The terminal form: per input, the table, then its summary paragraph."""
-    import shutil
-
-    from affectkit.report.table import render_table
-    from affectkit.schema import channels
-
-    width = width or shutil.get_terminal_size((120, 20)).columns
-    parts = []
-    for d in docs:
-        if len(docs) > 1:
-            parts.append(f"== {d['input']}\n")
-        if d["errors"]:  # a failed input's reason, or what could not be read of a damaged one
-            parts.append("".join(f"ERROR: {e}\n" for e in d["errors"]))
-        if not d["segments"]:
-            continue
-        parts.append(render_table(d["segments"], width=width, offered=channels(d)))
-        text = (d.get("summary") or {}).get("text")
-        if text:
-            parts.append("\n" + "\n".join(textwrap.wrap("Summary: " + text, width=max(40, min(width, 100)),
-                                                        break_on_hyphens=False)) + "\n")
-    return "".join(parts)
-
-
-def _timings_line(doc: dict) -> str:
-    from affectkit.core.timing import real_time_factors
-
-    t = doc.get("timings") or {}
-    line = ", ".join(f"{k} {v:.2f}" for k, v in t.items())
-    rtf = real_time_factors({"total": t.get("total", 0.0)}, doc.get("duration"))
-    return f"timings (s): {line}" + (f"; RTF {rtf['total']:.2f}" if rtf else "")
-
-
 # --- the command ----------------------------------------------------------------------------------
 
 def check_options(args: argparse.Namespace, files: list[str], folders: list[Path]) -> None:
@@ -223,6 +193,22 @@ def check_options(args: argparse.Namespace, files: list[str], folders: list[Path
             import pyarrow  # noqa: F401
         except ImportError:  # before any work: exit 3, naming the extra
             raise DependencyError("Parquet output needs pyarrow: pip install 'affectkit[parquet]'") from None
+    if args.engine == "ray":
+        if args.llm is not None:
+            raise _Usage("--llm runs with the local engine only (its client pool lives in this process)")
+        if args.timings:
+            raise _Usage("--timings is for the local engine (under Ray the stages of an input run in "
+                         "different processes)")
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:  # the utterance table; before any work: exit 3, naming the extra
+            raise DependencyError("--engine ray writes a Parquet utterance table, which needs pyarrow: "
+                                  "pip install 'affectkit[parquet]'") from None
+        from affectkit.engine.session import require_ray
+
+        require_ray()
+    elif args.address is not None or args.num_cpus is not None:
+        raise _Usage("--address and --num-cpus go with --engine ray")
     if args.language is not None:
         if not media and not folders:
             raise _Usage("--language is for speech-to-text; no audio or video file was given")
@@ -253,7 +239,22 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         raise _Usage(str(exc)) from None
     batch = _is_folder_target(args.output, folders)
-    targets = batch_targets(files, Path(args.output), args.format, args.force, folders) if batch else None
+    resume = args.resume or args.engine == "ray"
+    if resume and not batch:
+        raise _Usage(f"--{'engine ray' if args.engine == 'ray' else 'resume'} is for batch runs: give a folder, "
+                     f"or -o OUT/ (a folder) for the outputs")
+    # resuming: the plan decides which existing outputs are this folder's own (engine.plan)
+    targets = batch_targets(files, Path(args.output), args.format, args.force or resume, folders) if batch else None
+    plan = None
+    if resume:
+        from affectkit.engine.plan import plan_batch
+
+        try:
+            plan = plan_batch(files, targets, _options_key(args), force=args.force, resume=True)
+        except InputError as exc:
+            raise _Usage(str(exc)) from None
+    if args.engine == "ray":
+        return _run_ray(args, files, targets, plan, limits)
     if not batch:
         _check_output(args)
     head = None
@@ -271,8 +272,16 @@ def run(args: argparse.Namespace) -> int:
     show = (sys.stderr.isatty() and not args.quiet) if args.progress is None else args.progress
     bar = StageBar(show, len(files))
     docs, failures, llm_failed = [], [], 0
+    done = {it.index for it in plan.skipped} if plan is not None else set()
+    if done and not args.quiet:
+        bar.write(f"affectkit: {len(done)} of {len(files)} inputs done by an earlier run into {targets[0].parent}: skipped")
     try:
         for i, path in enumerate(files):
+            if i in done:
+                bar.done()
+                continue
+            if plan is not None:
+                plan.forget(plan.items[i])
             bar.start(Path(path).name)
             doc = _one(path, args, head, limits, bar)
             if llm is not None and doc["segments"]:
@@ -280,9 +289,11 @@ def run(args: argparse.Namespace) -> int:
             if doc["errors"] and not doc["segments"]:
                 failures.append({"input": path, "error": "; ".join(doc["errors"])})
             elif targets is not None:
-                err = _write(doc, targets[i], args, files, bar)
+                err = _write(doc, targets[i], args, files, bar, replace=plan is not None and targets[i] in plan.replace)
                 if err:
                     failures.append({"input": path, "error": err})
+                elif plan is not None:
+                    plan.mark_done(plan.items[i])
             if targets is None:
                 docs.append(doc)
             bar.done()
@@ -369,18 +380,50 @@ def _emit_combined(docs: list[dict], args: argparse.Namespace, files: list[str])
         _emit(out, args.output, args.force, protect)
 
 
-def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], bar: StageBar) -> str | None:
-    """Write one batch output; the reason when it could not be written."""
+def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], bar: StageBar,
+           replace: bool = False) -> str | None:
+    """Write one batch output (``replace``: an unfinished one of an earlier run may be replaced); the
+    reason when it could not be written."""
     from affectkit.report.writers import write_text_file
 
     try:
         write_text_file(target, _rendered([doc], args, f"affectkit: {Path(doc['input']).name}", bar),
-                        force=args.force, protect=files)
+                        force=args.force or replace, protect=files)
     except (InputError, OSError) as exc:
         msg = str(exc) if isinstance(exc, InputError) else f"cannot write {target}: {exc.strerror or exc}"
         bar.write(f"affectkit: {msg}")
         return msg
     return None
+
+
+def _options_key(args: argparse.Namespace) -> dict:
+    """The options that change what a batch run writes for an input (the resume key's part)."""
+    keep = ("format", "transcript_format", "no_asr", "language", "no_explain", "fps", "face_landmarks", "window",
+            "timings", "llm", "llm_model")
+    return {k: getattr(args, k, None) for k in keep}
+
+
+def _run_ray(args: argparse.Namespace, files: list[str], targets: list[Path], plan, limits) -> int:
+    """The batch on Ray (``engine.ray_batch``), then failures.json and the summary as locally."""
+    import shutil
+
+    from affectkit.engine.ray_batch import run_batch
+    from affectkit.engine.stages import BatchSpec
+
+    fmt = None if args.transcript_format == "auto" else args.transcript_format
+    spec = BatchSpec(options={"transcript_format": fmt, "asr": False if args.no_asr else None,
+                              "language": args.language, "fps": args.fps, "window": args.window,
+                              "no_cache": args.no_cache, "explain": not args.no_explain, "limits": limits,
+                              "landmarks": args.face_landmarks},
+                     files=tuple(files), fmt=args.format, width=shutil.get_terminal_size((120, 20)).columns,
+                     quiet=args.quiet)
+    targets[0].parent.mkdir(parents=True, exist_ok=True)
+    if plan.skipped and not args.quiet:
+        print(f"affectkit: {len(plan.skipped)} of {len(files)} inputs done by an earlier run into "
+              f"{targets[0].parent}: skipped", file=sys.stderr)
+    show = (sys.stderr.isatty() and not args.quiet) if args.progress is None else args.progress
+    failures = run_batch(plan, spec, address=args.address, num_cpus=args.num_cpus, progress=show)
+    return _finish_batch(files, targets, failures, args)
 
 
 def _finish_batch(files: list[str], targets: list[Path], failures: list[dict], args: argparse.Namespace) -> int:
