@@ -1,0 +1,78 @@
+"""Training recipe of the screening heads (used by ``bench/train_screen.py`` and its debug test).
+
+Stress: Dreaddit train, with a dev split carved from it *by post* (Dreaddit's rows are chunks of
+posts: chunks of one post never straddle train and dev), 15 %, seed 0. Depression: the Reddit
+depression set as the harness splits it (exact duplicates dropped, stratified 80/10/10, seed 0).
+On dev, a small grid picks both regularisation strengths, the blend weight and the decision
+threshold (binary F1 for stress, macro-F1 for depression: the figures each task reports); the
+head is then refit on train + dev with those settings. Test splits are not read here.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from affectkit.screen.heads import ScreenHead
+
+GRID = {"C_embedding": (0.03, 0.1, 0.3, 1.0), "C_tfidf": (1.0, 3.0, 10.0)}
+WEIGHTS = tuple(round(w, 1) for w in np.linspace(0, 1, 11))
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.3, 0.71, 0.05))
+
+
+def dreaddit_dev_split(post_ids: Sequence, seed: int = 0, share: float = 0.15) -> np.ndarray:
+    """Boolean mask of the dev rows: ``share`` of the posts (all chunks of a post together)."""
+    posts = np.array(sorted(set(map(str, post_ids))))
+    rng = np.random.default_rng(seed)
+    dev_posts = set(posts[rng.permutation(len(posts))[: int(round(share * len(posts)))]])
+    return np.array([str(p) in dev_posts for p in post_ids])
+
+
+def binary_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, pred, zero_division=0))
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, pred, average="macro", zero_division=0))
+
+
+@dataclass
+class Choice:
+    params: dict
+    dev_score: float
+    tried: list[dict] = field(default_factory=list)
+
+
+def choose(train_texts: list[str], y_train: np.ndarray, dev_texts: list[str], y_dev: np.ndarray,
+           emb_train: np.ndarray, emb_dev: np.ndarray, metric: Callable = binary_f1,
+           grid: dict | None = None, weights: Sequence[float] = WEIGHTS,
+           thresholds: Sequence[float] = THRESHOLDS) -> Choice:
+    """The grid point, blend weight and threshold with the best ``metric`` on dev (ties: the
+    earlier, i.e. simpler / more regularised, setting)."""
+    grid = grid or GRID
+    best: Choice | None = None
+    tried = []
+    for C_e, C_t in itertools.product(grid["C_embedding"], grid["C_tfidf"]):
+        head = ScreenHead(C_embedding=C_e, C_tfidf=C_t).fit(train_texts, y_train, emb=emb_train)
+        p_e, p_t = head.parts(dev_texts, emb_dev)
+        for w in weights:
+            p = w * p_e + (1 - w) * p_t
+            for th in thresholds:
+                s = metric(y_dev, (p >= th).astype(int))
+                tried.append({"C_embedding": C_e, "C_tfidf": C_t, "weight": w, "threshold": th, "dev": round(s, 4)})
+                if best is None or s > best.dev_score + 1e-9:
+                    best = Choice({"C_embedding": C_e, "C_tfidf": C_t, "weight": w, "threshold": th}, s)
+    assert best is not None
+    best.tried = tried
+    return best
+
+
+def train_head(texts: list[str], y: np.ndarray, emb: np.ndarray, params: dict) -> ScreenHead:
+    """The head refit on all of ``texts`` with the chosen ``params``."""
+    return ScreenHead(**params).fit(texts, y, emb=emb)
