@@ -245,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE", help="write the schema here instead of stdout")
     schema.add_argument("--force", action="store_true", help="replace FILE if it exists")
     schema.set_defaults(func=cmd_schema)
+    from affectkit.cli.screen import add_parser as add_screen_parser
+
+    add_screen_parser(sub, EPILOG, common)
     from affectkit.bench.cli import add_commands as add_bench_commands
 
     add_bench_commands(sub)  # bench, train: the research harness

@@ -186,7 +186,9 @@ class CrisisReading(_Model):
 
 class Marker(_Model):
     """One marker's value for the speaker (null: not measurable here, ``note`` says why), what it
-    means, the direction the literature found, the study, and whether data here validates it."""
+    means, the direction the literature found, the study, whether data here validates it, and
+    where one exists a ``reference`` (e.g. the mean over Dreaddit's stressed and not-stressed
+    training posts)."""
 
     name: str
     modality: Modality
@@ -196,7 +198,7 @@ class Marker(_Model):
     direction: str
     citation: str
     validated_here: str
-    reference: str | None = None
+    reference: dict[str, float] | None = None
     note: str | None = None
 
 

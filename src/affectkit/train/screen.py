@@ -17,7 +17,7 @@ import numpy as np
 
 from affectkit.screen.heads import ScreenHead
 
-GRID = {"C_embedding": (0.03, 0.1, 0.3, 1.0), "C_tfidf": (1.0, 3.0, 10.0)}
+GRID = {"C_embedding": (0.003, 0.01, 0.03, 0.1, 0.3), "C_tfidf": (0.3, 1.0, 3.0, 10.0)}
 WEIGHTS = tuple(round(w, 1) for w in np.linspace(0, 1, 11))
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.3, 0.71, 0.05))
 
@@ -55,19 +55,32 @@ def choose(train_texts: list[str], y_train: np.ndarray, dev_texts: list[str], y_
            thresholds: Sequence[float] = THRESHOLDS) -> Choice:
     """The grid point, blend weight and threshold with the best ``metric`` on dev (ties: the
     earlier, i.e. simpler / more regularised, setting)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from affectkit.recognize.lexical import TfidfLogReg
+
     grid = grid or GRID
+    # the two models of a head are independent: fit each C once, then try every blend of them
+    base = ScreenHead()
+    X_tr, X_dev = base._dense(train_texts, emb_train), base._dense(dev_texts, emb_dev)
+    mean, scale = X_tr.mean(0), X_tr.std(0) + 1e-6
+    p_emb = {}
+    for C_e in grid["C_embedding"]:
+        m = LogisticRegression(C=C_e, max_iter=base.max_iter).fit((X_tr - mean) / scale, y_train)
+        p_emb[C_e] = m.predict_proba((X_dev - mean) / scale)[:, 1]
+    p_tf = {C_t: TfidfLogReg(C=C_t, max_iter=base.max_iter).fit(train_texts, y_train).predict_proba(dev_texts)[:, 1]
+            for C_t in grid["C_tfidf"]}
     best: Choice | None = None
     tried = []
     for C_e, C_t in itertools.product(grid["C_embedding"], grid["C_tfidf"]):
-        head = ScreenHead(C_embedding=C_e, C_tfidf=C_t).fit(train_texts, y_train, emb=emb_train)
-        p_e, p_t = head.parts(dev_texts, emb_dev)
         for w in weights:
-            p = w * p_e + (1 - w) * p_t
+            p = w * p_emb[C_e] + (1 - w) * p_tf[C_t]
             for th in thresholds:
                 s = metric(y_dev, (p >= th).astype(int))
-                tried.append({"C_embedding": C_e, "C_tfidf": C_t, "weight": w, "threshold": th, "dev": round(s, 4)})
+                point = {"C_embedding": float(C_e), "C_tfidf": float(C_t), "weight": float(w), "threshold": float(th)}
+                tried.append(dict(point, dev=round(s, 4)))
                 if best is None or s > best.dev_score + 1e-9:
-                    best = Choice({"C_embedding": C_e, "C_tfidf": C_t, "weight": w, "threshold": th}, s)
+                    best = Choice(point, s)
     assert best is not None
     best.tried = tried
     return best
@@ -76,3 +89,15 @@ def choose(train_texts: list[str], y_train: np.ndarray, dev_texts: list[str], y_
 def train_head(texts: list[str], y: np.ndarray, emb: np.ndarray, params: dict) -> ScreenHead:
     """The head refit on all of ``texts`` with the chosen ``params``."""
     return ScreenHead(**params).fit(texts, y, emb=emb)
+
+
+def high_threshold(y: np.ndarray, p: np.ndarray, elevated: float, precision: float = 0.9) -> float:
+    """The lowest probability (at or above ``elevated``) from which the dev precision reaches
+    ``precision``: the start of the "high" level. If none reaches it, the highest dev
+    probability of a positive (so "high" stays rare rather than meaningless)."""
+    y, p = np.asarray(y).astype(int), np.asarray(p, dtype=float)
+    for t in np.unique(np.round(p[p >= elevated], 3)):
+        sel = p >= t
+        if sel.sum() >= 5 and y[sel].mean() >= precision:
+            return float(max(t, elevated))
+    return float(max(elevated, p[y == 1].max() if (y == 1).any() else 1.0))
