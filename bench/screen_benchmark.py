@@ -200,8 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="screening model folder (default: the shipped one)")
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--crisis-only", action="store_true",
+                    help="only the crisis sets (default output bench/results/screen_crisis.json)")
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "bench" / "results" / "screen.json")
     args = ap.parse_args(argv)
+    if args.crisis_only:
+        out = args.output if args.output != ap.get_default("output") else ROOT / "bench" / "results" / "screen_crisis.json"
+        write_results(out, {"crisis": crisis()}, argv=sys.argv[1:] if argv is None else argv, seeds=None, started=started)
+        print(f"wrote {out}", file=sys.stderr)
+        return 0
     rng = np.random.default_rng(SEED)
     model = bundled_screen_model(args.model)
     doc: dict = {"model": model.name}
