@@ -42,7 +42,8 @@ from provenance import run_started, write_results  # noqa: E402
 
 from affectkit.bench.datasets.text import load_depression_reddit, load_dreaddit  # noqa: E402
 from affectkit.bench.features import text_embeddings  # noqa: E402
-from affectkit.screen.crisis import detect_crisis, keyword_flag  # noqa: E402
+from affectkit.screen.crisis import detect_many, keyword_flag  # noqa: E402
+from affectkit.screen.crisis_similarity import bundled_matcher  # noqa: E402
 from affectkit.screen.heads import bundled_screen_model  # noqa: E402
 from affectkit.screen.markers import text_markers  # noqa: E402
 
@@ -103,7 +104,7 @@ def depression(model, dreaddit_test) -> dict:
 
 def _crisis_scores(rows: list[dict], flag) -> dict:
     y = np.array([r["crisis"] for r in rows])
-    f = np.array([bool(flag(r["text"])) for r in rows])
+    f = np.asarray(flag([r["text"] for r in rows]), dtype=bool)
     tp, fp, fn = int((f & y).sum()), int((f & ~y).sum()), int((~f & y).sum())
     rec = tp / max(tp + fn, 1)
     prec = tp / max(tp + fp, 1)
@@ -117,14 +118,17 @@ def _crisis_scores(rows: list[dict], flag) -> dict:
 
 
 def crisis() -> dict:
-    out = {}
+    matcher = bundled_matcher()
+    out = {"similarity": {"threshold": matcher.threshold, "margin": matcher.margin}}
     for name, file in (("dev_set", "crisis_posts.jsonl"), ("test_set", "crisis_posts_test.jsonl")):
         rows = [json.loads(l) for l in (ROOT / "bench" / "data" / file).read_text(encoding="utf-8").splitlines() if l]
-        out[name] = {"file": f"bench/data/{file}", "detector": _crisis_scores(rows, lambda t: detect_crisis(t).flag),
-                     "keywords": _crisis_scores(rows, keyword_flag)}
+        out[name] = {"file": f"bench/data/{file}",
+                     "detector": _crisis_scores(rows, lambda ts: [r.flag for r in detect_many(ts, matcher)]),
+                     "patterns_only": _crisis_scores(rows, lambda ts: [r.flag for r in detect_many(ts)]),
+                     "keywords": _crisis_scores(rows, lambda ts: [keyword_flag(t) for t in ts])}
     dep = load_depression_reddit("test")
     dr = load_dreaddit("test")
-    flags = lambda texts: np.array([detect_crisis(t).flag for t in texts])  # noqa: E731
+    flags = lambda texts: np.array([r.flag for r in detect_many(list(texts), matcher)])  # noqa: E731
     kw = lambda texts: np.array([keyword_flag(t) for t in texts])  # noqa: E731
     dl, rl = dep.label.to_numpy(), dr.label.to_numpy()
     fd, fr, kd, kr = flags(dep.text), flags(dr.text), kw(dep.text), kw(dr.text)

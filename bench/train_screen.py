@@ -35,8 +35,10 @@ from affectkit.core.atomic import write_atomic  # noqa: E402
 from affectkit.screen.heads import WEIGHTS_DIR  # noqa: E402
 from affectkit.screen.markers import text_markers  # noqa: E402
 from affectkit.train.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
-from affectkit.train.screen import (binary_f1, choose, dreaddit_dev_split, high_threshold, macro_f1,  # noqa: E402
-                                    train_head)
+from affectkit.screen.crisis_similarity import PROTOTYPES  # noqa: E402
+from affectkit.screen.heads import embed  # noqa: E402
+from affectkit.train.screen import (binary_f1, choose, choose_similarity, dreaddit_dev_split,  # noqa: E402
+                                    high_threshold, macro_f1, train_head)
 
 MODEL = "affectkit-screen"
 VERSION = "1"
@@ -120,7 +122,18 @@ def main(argv: list[str] | None = None) -> int:
         emb["dep_tr"], emb["dep_dev"], macro_f1, params, log)
     ref = marker_reference(dr.text.tolist() if not args.debug else dr_tr.text.tolist(),
                            dr.label.to_numpy() if not args.debug else dr_tr.label.to_numpy())
+    crisis_rows = [json.loads(l) for l in (ROOT / "bench" / "data" / "crisis_posts.jsonl").read_text(
+        encoding="utf-8").splitlines() if l]
+    c_texts, c_y = [r["text"] for r in crisis_rows], [bool(r["crisis"]) for r in crisis_rows]
+    sim = choose_similarity(c_texts, c_y, embed(c_texts))
+    records["crisis_similarity"] = sim
+    log(f"crisis similarity: {sim}")
     out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / PROTOTYPES.name, json.dumps({
+        "source": "bench/data/crisis_posts.jsonl (the crisis dev set, written for this project)",
+        "threshold": sim["threshold"], "margin": sim["margin"], "chosen_by": "leave-one-out on that set",
+        "prototypes": [{"text": t, "crisis": l} for t, l in zip(c_texts, c_y)]}, indent=1) + "\n")
     stress.save(out / "stress", meta={"task": "stress", "data": "Dreaddit train (train + carved dev)",
                                       "high_threshold": s_high, "marker_reference": ref})
     dep.save(out / "depression", meta={"task": "depression", "data": "Reddit depression set train + dev "

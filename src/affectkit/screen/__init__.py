@@ -15,30 +15,33 @@ DISCLAIMER = ("Research and triage indicators, not a diagnosis: they can be wron
               "findahelpline.com).")
 
 
-def screen_texts(texts: Sequence[str], model=None) -> list[dict]:
+def screen_texts(texts: Sequence[str], model=None, matcher=None) -> list[dict]:
     """One result per text, in order: ``{"text", "stress": {"label", "probability"}, "depression":
     {"label", "probability"}, "crisis": {"flag", "evidence": [quoted phrases], "categories",
     "details", "excluded"}, "markers": {...}}``. ``label`` is the probability at or above the
-    head's threshold (chosen on dev data, in its config). InputError for an empty or non-string
+    head's threshold (chosen on dev data, in its config). ``details`` say for each phrase whether a
+    pattern or the similarity pass found it (and the crisis statement it is close to). InputError for an empty or non-string
     text (callers that take many inputs check each first and record the failures)."""
-    from affectkit.screen.crisis import detect_crisis
+    from affectkit.screen.crisis import detect_many
+    from affectkit.screen.crisis_similarity import bundled_matcher
     from affectkit.screen.heads import bundled_screen_model
     from affectkit.screen.markers import text_markers
 
     texts = list(texts)
     model = model or bundled_screen_model()
     probs = model.probabilities(texts)
+    crises = detect_many(texts, matcher or bundled_matcher())
     out = []
     for i, text in enumerate(texts):
         rec: dict = {"text": text}
         for task, head in model.heads.items():
             p = float(probs[task][i])
             rec[task] = {"label": bool(p >= head.threshold), "probability": round(p, 4)}
-        crisis = detect_crisis(text)
+        crisis = crises[i]
         rec["crisis"] = {"flag": crisis.flag, "evidence": [e["phrase"] for e in crisis.evidence],
                          "categories": crisis.categories,
-                         "details": [{k: e[k] for k in ("phrase", "category", "tense", "start_char", "end_char")}
-                                     for e in crisis.evidence],
+                         "details": [{k: e.get(k) for k in ("phrase", "category", "tense", "start_char", "end_char",
+                                                            "source", "similar_to")} for e in crisis.evidence],
                          "excluded": [{k: e[k] for k in ("phrase", "reason")} for e in crisis.excluded]}
         rec["markers"] = text_markers([text])
         out.append(rec)

@@ -18,6 +18,9 @@ What is *not* flagged, and is reported under ``excluded`` with the reason, so no
 - **about someone else**: "kill yourself" / "kys" aimed at another person, "my brother tried to
   kill himself", "she's suicidal": third- and second-person subjects are not the writer.
 - **idioms**: "this traffic is killing me", "I could kill for a coffee", "dying to see it".
+
+A second pass (``crisis_similarity``, optional because it needs the sentence encoder) flags
+sentences close in meaning to known crisis statements, for the paraphrases no pattern names.
 """
 from __future__ import annotations
 
@@ -185,8 +188,43 @@ def _is_negated(clause: str, end: int, rule: _Rule) -> bool:
     return not re.search(r"\b(but|because|thought|think|knew|realized|realised|until|except)\b", between, re.I)
 
 
-def detect_crisis(text: str) -> CrisisResult:
-    """The crisis indicators in one text, with their evidence (see the module's docstring)."""
+def detect_crisis(text: str, matcher=None) -> CrisisResult:
+    """The crisis indicators in one text, with their evidence (see the module's docstring);
+    ``matcher``: the similarity pass too (``crisis_similarity.bundled_matcher()``)."""
+    return detect_many([text], matcher)[0]
+
+
+def detect_many(texts: list[str], matcher=None) -> list[CrisisResult]:
+    """``detect_crisis`` of each text; the similarity pass embeds every candidate sentence of
+    all the texts in one batch."""
+    results = [_patterns(t) for t in texts]
+    if matcher is None:
+        return results
+    from affectkit.screen.crisis_similarity import guarded, split_sentences
+
+    cands: list[tuple[int, int, str]] = []
+    for k, (text, res) in enumerate(zip(texts, results)):
+        for off, sent in split_sentences(text):
+            a = text.find(sent, off)
+            b = a + len(sent)
+            if any(a <= e["start_char"] < b for e in res.evidence + res.excluded) or guarded(sent):
+                continue  # the patterns already said (counted or excluded), or not the writer's own state
+            cands.append((k, a, sent))
+    for i, sim, proto in matcher.flagged([c[2] for c in cands]):
+        k, a, sent = cands[i]
+        res = results[k]
+        res.evidence.append({"phrase": sent, "category": "ideation", "start_char": a, "end_char": a + len(sent),
+                             "context": _context(texts[k], a, a + len(sent)),
+                             "tense": "past" if _PAST.search(sent) else "present", "source": "similarity",
+                             "similarity": sim, "similar_to": proto})
+    for res in results:
+        res.evidence.sort(key=lambda e: e["start_char"])
+        res.flag = bool(res.evidence)
+        res.categories = sorted({e["category"] for e in res.evidence}, key=list(_P).index)
+    return results
+
+
+def _patterns(text: str) -> CrisisResult:
     if not isinstance(text, str):
         raise TypeError(f"detect_crisis needs a string, not {type(text).__name__}")
     quotes = _quoted_spans(text)
@@ -209,6 +247,7 @@ def detect_crisis(text: str) -> CrisisResult:
                     excluded.append(dict(item, reason=reason))
                 else:
                     item["tense"] = "past" if _PAST.search(clause) else "present"
+                    item["source"] = "pattern"
                     evidence.append(item)
     evidence.sort(key=lambda e: e["start_char"])
     excluded.sort(key=lambda e: e["start_char"])

@@ -89,12 +89,13 @@ def _level(p: float, thresholds: dict[str, float]) -> str:
     return "high" if p >= thresholds["high"] else "elevated" if p >= thresholds["elevated"] else "low"
 
 
-def _crisis(own: list[tuple[int, dict]]) -> dict:
-    from affectkit.screen.crisis import detect_crisis
+def _crisis(own: list[tuple[int, dict]], matcher=None) -> dict:
+    from affectkit.screen.crisis import detect_many
+    from affectkit.screen.crisis_similarity import bundled_matcher
 
     evidence, excluded = [], []
-    for i, seg in own:
-        res = detect_crisis(seg["text"])
+    results = detect_many([seg["text"] for _, seg in own], matcher or bundled_matcher())
+    for (i, seg), res in zip(own, results):
         where = {"segment": i, "start": seg.get("start"), "end": seg.get("end")}
         for e in res.evidence:
             evidence.append({"phrase": e["phrase"], "category": e["category"], **where, "context": e["context"],
@@ -158,7 +159,7 @@ def speaker_markers(own: list[tuple[int, dict]], channels: set[str], reference: 
 
 def screen_segments(segments: Sequence[dict], *, channels: set[str] | None = None,
                     speakers: Sequence[str] | None = None, include_interviewer: bool = False,
-                    model=None, min_words: int = MIN_WORDS) -> dict:
+                    model=None, matcher=None, min_words: int = MIN_WORDS) -> dict:
     """The record's ``screening`` block (without explanations: ``explain.screening`` words them)
     for record segments (``{"text", "speaker", "start", "end", "text_emotion", ...}``)."""
     from affectkit.screen import DISCLAIMER
@@ -172,7 +173,7 @@ def screen_segments(segments: Sequence[dict], *, channels: set[str] | None = Non
     for name in chosen:
         own = [(i, s) for i, s in enumerate(segments) if s.get("speaker") == name and s.get("text", "").strip()]
         n_words = sum(len(s["text"].split()) for _, s in own)
-        block = {"speaker": name, "segments": len(own), "words": n_words, "crisis": _crisis(own),
+        block = {"speaker": name, "segments": len(own), "words": n_words, "crisis": _crisis(own, matcher),
                  "markers": speaker_markers(own, channels, reference), "explanation": None,
                  "stress": None, "depression": None, "reason": None}
         who = name if name is not None else "the speaker"

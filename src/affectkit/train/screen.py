@@ -101,3 +101,32 @@ def high_threshold(y: np.ndarray, p: np.ndarray, elevated: float, precision: flo
         if sel.sum() >= 5 and y[sel].mean() >= precision:
             return float(max(t, elevated))
     return float(max(elevated, p[y == 1].max() if (y == 1).any() else 1.0))
+
+
+def choose_similarity(texts: list[str], labels: Sequence[bool], emb: np.ndarray,
+                      thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.81, 0.05), 2)),
+                      margins: Sequence[float] = tuple(np.round(np.arange(-0.10, 0.21, 0.05), 2)),
+                      fp_cost: float = 1.0) -> dict:
+    """The crisis similarity pass's threshold and margin, by leave-one-out on the labelled dev
+    set (each post compared with all the others): the most true flags minus ``fp_cost`` x false
+    ones (a false flag costs no more than a missed crisis: recall first, yet a flag on every sad post helps no one); ties: the stricter setting.
+    Posts the guards exclude (``crisis_similarity.guarded``) are never flagged, as at inference."""
+    from affectkit.screen.crisis_similarity import guarded
+
+    y = np.asarray(labels, dtype=bool)
+    S = emb @ emb.T
+    np.fill_diagonal(S, -np.inf)
+    sp = np.where(y[None, :], S, -np.inf).max(1)
+    sn = np.where(~y[None, :], S, -np.inf).max(1)
+    ok = np.array([guarded(t) is None for t in texts])
+    best = None
+    for T in sorted(thresholds, reverse=True):
+        for M in sorted(margins, reverse=True):
+            f = (sp >= T) & (sp - sn >= M) & ok
+            score = float((f & y).sum() - fp_cost * (f & ~y).sum())
+            if best is None or score > best["score"]:
+                best = {"threshold": float(T), "margin": float(M), "score": score,
+                        "loo_true_flags": int((f & y).sum()), "loo_false_flags": int((f & ~y).sum()),
+                        "positives": int(y.sum()), "n": int(len(y))}
+    assert best is not None
+    return best
