@@ -7,8 +7,8 @@ Each sentence of a text is embedded with the bundled MiniLM and compared with th
 flagged when its cosine similarity to the nearest crisis prototype reaches ``threshold`` and is no
 more than ``-margin`` below its similarity to the nearest non-crisis one (both chosen by
 leave-one-out on the dev set). The same guards as the patterns apply first: no first-person
-word, an idiom, someone else as the subject, or a phrase the patterns excluded (negated, quoted,
-aimed at someone else) in the sentence: not flagged. The evidence is the whole sentence.
+word, no word about death, harm or ending (``_ANCHOR``), an idiom, someone else as the subject, or
+a phrase the patterns excluded (negated, quoted, aimed at someone else) in the sentence: not flagged. The evidence is the whole sentence.
 """
 from __future__ import annotations
 
@@ -22,8 +22,16 @@ from affectkit.core.errors import ModelError
 from affectkit.core.once import once
 
 PROTOTYPES = Path(__file__).resolve().parent.parent / "weights" / "screen" / "crisis_prototypes.json"
-_SENT = re.compile(r"[^.!?\n]+[.!?]*")
+# sentences: end at . ! ? or a newline, but not at the dots of "a.m." or "e.g."
+_SENT = re.compile(r"(?:[^.!?\n]|\.(?=[a-z]\.)|(?<=\b[a-z])\.(?=\s+[a-z]))+[.!?]*")
 _SUBJ_I = re.compile(r"\b(i|i'm|im|i've|i'd|i'll)\b", re.I)
+# a sentence must touch death, harm or ending to be compared at all: the embedding alone puts
+# "I'm scared I won't find anything" next to "I'm scared of what I might do to myself"
+_ANCHOR = re.compile(r"\b(die|dies|died|dying|dead|death|deaths|kill\w*|suicid\w*|life|lives|live|living|alive|"
+                     r"exist\w*|gone|goodbye\w*|last|end|ending|ended|over|forever|wake|waking|sleep|born|hurt\w*|"
+                     r"harm\w*|cut\w*|bleed\w*|blood|pills?|overdos\w*|rope|noose|bridge|jump\w*|gun|"
+                     r"disappear\w*|vanish\w*|burden|without\s+me|point|worth|anymore|any\s+more|"
+                     r"myself|escape|out)\b", re.I)
 
 
 class SimilarityMatcher:
@@ -65,6 +73,8 @@ def guarded(sentence: str) -> str | None:
 
     if not _FIRST.search(sentence):
         return "not about the writer"
+    if not _ANCHOR.search(sentence):
+        return "nothing about death, harm or ending"
     if _IDIOM.search(sentence):
         return "idiom"
     if _SECOND.search(sentence) or _THIRD_REFLEXIVE.search(sentence):
