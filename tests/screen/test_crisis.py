@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from affectkit.screen.crisis import detect_crisis, keyword_flag
+from affectkit.screen.crisis import detect_crisis, detect_many, keyword_flag
+from affectkit.screen.crisis_similarity import bundled_matcher
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,8 +73,10 @@ def test_empty_text_and_wrong_type():
 def test_beats_the_keyword_list_on_the_labelled_sets(file):
     rows = [json.loads(l) for l in (ROOT / "bench" / "data" / file).read_text().splitlines() if l]
     y = [r["crisis"] for r in rows]
-    ours = [detect_crisis(r["text"]).flag for r in rows]
+    patterns = [detect_crisis(r["text"]).flag for r in rows]
+    both = [r.flag for r in detect_many([r["text"] for r in rows], bundled_matcher())]
     kw = [keyword_flag(r["text"]) for r in rows]
     recall = lambda f: sum(a and b for a, b in zip(f, y)) / sum(y)  # noqa: E731
     wrong = lambda f: sum(a != b for a, b in zip(f, y))  # noqa: E731
-    assert recall(ours) >= recall(kw) + 0.3 and wrong(ours) < wrong(kw) / 2
+    assert recall(patterns) >= recall(kw) + 0.2 and wrong(patterns) < wrong(kw)
+    assert recall(both) >= 0.8 and recall(both) >= recall(patterns) and wrong(both) < wrong(kw) / 2

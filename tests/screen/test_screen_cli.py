@@ -119,3 +119,17 @@ def test_screen_texts_from_several_threads_gives_the_same_answers():
         t.join()
     assert not errors and all(g == want for g in got)
     assert want[2]["crisis"]["flag"] and not want[1]["crisis"]["flag"]
+
+
+def test_screen_llm_reads_the_textualized_markers(capsys, monkeypatch, fake_llm, tmp_path):
+    fake_llm.push(("text", "Stress looks moderate; nothing urgent."))
+    monkeypatch.setenv("AFFECTKIT_CACHE", str(tmp_path / "cache"))
+    rc, out, err = run(capsys, monkeypatch, ["screen", INTERVIEW, "--format", "json", "--no-cache",
+                                             "--llm", fake_llm.url, "--llm-model", "m"])
+    doc = json.loads(out)
+    assert rc == 0 and problems(doc) == []
+    (reading,) = doc["screening"]["llm"]
+    assert reading["speaker"] == "Sam" and reading["reply"] == "Stress looks moderate; nothing urgent."
+    assert "first person singular" in reading["prompt"] and "Stress: probability" in reading["prompt"]
+    body = fake_llm.requests[0]["body"]
+    assert "not diagnosing" in body["messages"][0]["content"]

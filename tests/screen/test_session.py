@@ -77,7 +77,7 @@ def test_too_few_words_is_insufficient_but_a_crisis_is_still_flagged():
     block = screen_segments(segs(("P", "I am tired."), ("P", "Honestly I want to die.")))
     sp = block["speakers"][0]
     assert sp["status"] == "insufficient" and sp["stress"] is None and sp["depression"] is None
-    assert "only 7 words from P (at least 50" in sp["reason"]
+    assert "only 8 words from P (at least 50" in sp["reason"]
     assert sp["crisis"]["flag"] and sp["crisis"]["evidence"][0]["phrase"] == "want to die"
     ev = sp["crisis"]["evidence"][0]
     assert (ev["segment"], ev["start"], ev["end"]) == (1, 1.0, 1.9)

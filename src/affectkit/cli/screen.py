@@ -166,7 +166,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         if not args.quiet or msg.startswith("warning:"):
             print(f"affectkit: {msg}", file=sys.stderr)
 
-    docs, failed = [], 0
+    docs, failed, llm_failed = [], 0, 0
     try:
         for path in args.inputs:
             try:
@@ -181,7 +181,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
             elif llm is not None:
                 from affectkit.screen.llm import add_llm_reading
 
-                add_llm_reading(doc, llm)
+                llm_failed += add_llm_reading(doc, llm)
             docs.append(doc)
     finally:
         if llm is not None:
@@ -201,4 +201,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         print(f"affectkit: {DISCLAIMER}", file=sys.stderr)
     if failed:
         print(f"affectkit: {failed} of {len(docs)} inputs failed (see their \"errors\")", file=sys.stderr)
-    return EXIT_ITEM_FAILED if failed else EXIT_OK
+    if llm_failed:
+        print(f"affectkit: the LLM gave no answer for {llm_failed} speakers (see screening.llm[].error)",
+              file=sys.stderr)
+    return EXIT_ITEM_FAILED if failed or llm_failed else EXIT_OK
