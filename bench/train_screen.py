@@ -42,7 +42,7 @@ from affectkit.train.screen import (binary_f1, choose, choose_similarity, dreadd
 
 MODEL = "affectkit-screen"
 VERSION = "1"
-DEBUG = {"n_train": 240, "n_dev": 120, "grid": {"C_embedding": [0.1], "C_tfidf": [3.0]}}
+DEBUG = {"n_train": 240, "n_dev": 120, "everyday_posts": 40, "grid": {"C_embedding": [0.1], "C_tfidf": [3.0]}}
 
 
 def marker_reference(texts: list[str], y: np.ndarray) -> dict:
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     recipe = script_recipe(ap, "screen", args.recipe, {})
     params = dict(recipe["params"])
     if args.debug:
-        params["grid"] = DEBUG["grid"]
+        params["grid"], params["everyday_posts"] = DEBUG["grid"], DEBUG["everyday_posts"]
 
     def log(msg: str) -> None:
         print(f"train_screen: {msg}", file=sys.stderr, flush=True)
@@ -117,15 +117,29 @@ def main(argv: list[str] | None = None) -> int:
         "stress", dr_tr.text.tolist(), dr_tr.label.to_numpy(), dr_dev.text.tolist(), dr_dev.label.to_numpy(),
         emb["dr_tr"], emb["dr_dev"], binary_f1, params, log)
     records["stress"]["dev_posts"] = int(dr_dev.post_id.nunique())
+    # other communities: Dreaddit's not-stressed posts join as non-depressive (the Reddit set's two
+    # classes differ in style, and without them every long Reddit post reads as depressive)
+    neg_tr, neg_dev = (dr_tr.label == 0).to_numpy(), (dr_dev.label == 0).to_numpy()
+    if not params["other_negatives"]:
+        neg_tr[:], neg_dev[:] = False, False
+    d_tr_text = dep_tr.text.tolist() + dr_tr.text[neg_tr].tolist()
+    d_dev_text = dep_dev.text.tolist() + dr_dev.text[neg_dev].tolist()
+    d_y_tr = np.concatenate([dep_tr.label.to_numpy(), np.zeros(int(neg_tr.sum()), int)])
+    d_y_dev = np.concatenate([dep_dev.label.to_numpy(), np.zeros(int(neg_dev.sum()), int)])
     dep, d_high, records["depression"] = fit_task(
-        "depression", dep_tr.text.tolist(), dep_tr.label.to_numpy(), dep_dev.text.tolist(), dep_dev.label.to_numpy(),
-        emb["dep_tr"], emb["dep_dev"], macro_f1, params, log)
+        "depression", d_tr_text, d_y_tr, d_dev_text, d_y_dev, np.vstack([emb["dep_tr"], emb["dr_tr"][neg_tr]]),
+        np.vstack([emb["dep_dev"], emb["dr_dev"][neg_dev]]), macro_f1, params, log)
+    records["depression"]["other_negatives"] = {"train": int(neg_tr.sum()), "dev": int(neg_dev.sum()),
+                                                "source": "Dreaddit train posts labelled not stressed"}
     ref = marker_reference(dr.text.tolist() if not args.debug else dr_tr.text.tolist(),
                            dr.label.to_numpy() if not args.debug else dr_tr.label.to_numpy())
     crisis_rows = [json.loads(l) for l in (ROOT / "bench" / "data" / "crisis_posts.jsonl").read_text(
         encoding="utf-8").splitlines() if l]
     c_texts, c_y = [r["text"] for r in crisis_rows], [bool(r["crisis"]) for r in crisis_rows]
-    sim = choose_similarity(c_texts, c_y, embed(c_texts))
+    everyday = dr_tr[dr_tr.label == 0].sample(min(params["everyday_posts"], int((dr_tr.label == 0).sum())),
+                                              random_state=params["seed"]).text.tolist()
+    sim = choose_similarity(c_texts, c_y, embed(c_texts), fp_cost=params["false_flag_cost"], everyday=everyday,
+                            max_everyday_rate=params["max_everyday_flag_rate"])
     records["crisis_similarity"] = sim
     log(f"crisis similarity: {sim}")
     out = args.out
@@ -137,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     stress.save(out / "stress", meta={"task": "stress", "data": "Dreaddit train (train + carved dev)",
                                       "high_threshold": s_high, "marker_reference": ref})
     dep.save(out / "depression", meta={"task": "depression", "data": "Reddit depression set train + dev "
-                                       "(deduplicated, stratified 80/10/10, seed 0)", "high_threshold": d_high})
+                                       "(deduplicated, stratified 80/10/10, seed 0) + Dreaddit train not-stressed posts "
+                                       "as non-depressive", "high_threshold": d_high})
     write_atomic(out / "config.json", json.dumps({"name": MODEL, "version": VERSION, "tasks": ["stress", "depression"],
                                                   "encoder": "all-MiniLM-L6-v2"}, indent=1) + "\n")
     command = "python bench/train_screen.py" + (" --debug" if args.debug else "")

@@ -86,7 +86,8 @@ CALIBRATION_PARAMS: dict[str, Any] = {
 # bench/train_screen.py: the dev split, the grid searched on it, and where the "high" level starts
 SCREEN_PARAMS: dict[str, Any] = {
     "seed": "int", "dev_share": "float", "grid": {"C_embedding": "float[]", "C_tfidf": "float[]"},
-    "weights": "float[]", "thresholds": "float[]", "high_precision": "float",
+    "weights": "float[]", "thresholds": "float[]", "high_precision": "float", "other_negatives": "bool",
+    "false_flag_cost": "float", "everyday_posts": "int", "max_everyday_flag_rate": "float",
 }
 SCHEMAS: dict[str, dict[str, Any]] = {"face": FACE_PARAMS, "text": TEXT_PARAMS, "carer": CARER_PARAMS,
                                       "voice": VOICE_PARAMS, "calibration": CALIBRATION_PARAMS,

@@ -106,12 +106,15 @@ def high_threshold(y: np.ndarray, p: np.ndarray, elevated: float, precision: flo
 def choose_similarity(texts: list[str], labels: Sequence[bool], emb: np.ndarray,
                       thresholds: Sequence[float] = tuple(np.round(np.arange(0.30, 0.81, 0.05), 2)),
                       margins: Sequence[float] = tuple(np.round(np.arange(-0.10, 0.21, 0.05), 2)),
-                      fp_cost: float = 2.0) -> dict:
+                      fp_cost: float = 2.0, everyday: list[str] | None = None,
+                      max_everyday_rate: float = 0.02) -> dict:
     """The crisis similarity pass's threshold and margin, by leave-one-out on the labelled dev
     set (each post compared with all the others): the most true flags minus ``fp_cost`` x false
     ones; ties: the stricter setting. Why 2: the set's 47 non-crisis posts are mostly hard cases
     (denials, idioms, other people), not the everyday posts a screen mostly sees, so its false
     flag rate understates the real one; at cost 1 the choice falls to the grid's laxest corner.
+    ``everyday``: real posts taken as non-crisis (Dreaddit training posts labelled not stressed):
+    only settings that flag at most ``max_everyday_rate`` of them are allowed.
     Posts the guards exclude (``crisis_similarity.guarded``) or in which the patterns excluded a
     phrase (negated, quoted...) are never flagged, as at inference."""
     from affectkit.screen.crisis import detect_crisis
@@ -123,14 +126,39 @@ def choose_similarity(texts: list[str], labels: Sequence[bool], emb: np.ndarray,
     sp = np.where(y[None, :], S, -np.inf).max(1)
     sn = np.where(~y[None, :], S, -np.inf).max(1)
     ok = np.array([guarded(t) is None and not detect_crisis(t).excluded for t in texts])
+    ev_sp = ev_sn = ev_post = None
+    if everyday:
+        from affectkit.screen.crisis_similarity import split_sentences
+        from affectkit.screen.heads import embed
+
+        sents, ev_post = [], []
+        for k, post in enumerate(everyday):
+            res = detect_crisis(post)
+            for off, sent in split_sentences(post):
+                if guarded(sent) is None and not any(off <= e["start_char"] < off + len(sent)
+                                                     for e in res.evidence + res.excluded):
+                    sents.append(sent)
+                    ev_post.append(k)
+        ev = embed(sents) if sents else np.zeros((0, emb.shape[1]), np.float32)
+        ev_sp, ev_sn, ev_post = (ev @ emb[y].T).max(1), (ev @ emb[~y].T).max(1), np.array(ev_post)
     best = None
     for T in sorted(thresholds, reverse=True):
         for M in sorted(margins, reverse=True):
             f = (sp >= T) & (sp - sn >= M) & ok
             score = float((f & y).sum() - fp_cost * (f & ~y).sum())
+            rate = None
+            if ev_sp is not None:
+                hit = (ev_sp >= T) & (ev_sp - ev_sn >= M)
+                rate = len(set(ev_post[hit].tolist())) / max(len(everyday), 1)
+                if rate > max_everyday_rate:
+                    continue
             if best is None or score > best["score"]:
                 best = {"threshold": float(T), "margin": float(M), "score": score,
                         "loo_true_flags": int((f & y).sum()), "loo_false_flags": int((f & ~y).sum()),
-                        "positives": int(y.sum()), "n": int(len(y))}
-    assert best is not None
+                        "positives": int(y.sum()), "n": int(len(y)), "everyday_flag_rate": rate,
+                        "everyday_posts": len(everyday or [])}
+    if best is None:  # nothing meets the budget: the strictest setting
+        best = {"threshold": float(max(thresholds)), "margin": float(max(margins)), "score": None,
+                "loo_true_flags": None, "loo_false_flags": None, "positives": int(y.sum()), "n": int(len(y)),
+                "everyday_flag_rate": None, "everyday_posts": len(everyday or [])}
     return best
