@@ -133,3 +133,17 @@ def test_screen_llm_reads_the_textualized_markers(capsys, monkeypatch, fake_llm,
     assert "first person singular" in reading["prompt"] and "Stress: probability" in reading["prompt"]
     body = fake_llm.requests[0]["body"]
     assert "not diagnosing" in body["messages"][0]["content"]
+
+
+@pytest.mark.slow
+def test_screen_a_recording_has_voice_markers(capsys, monkeypatch):
+    pytest.importorskip("faster_whisper")
+    rc, out, err = run(capsys, monkeypatch, ["screen", str(ROOT / "examples" / "talk.flac"), "--format", "json"])
+    doc = json.loads(out)
+    assert rc == 0 and problems(doc) == []
+    sp = doc["screening"]["speakers"][0]
+    assert sp["status"] == "insufficient" and "words from the speaker" in sp["reason"]  # three sentences
+    voice = {m["name"]: m for m in sp["markers"] if m["modality"] == "voice"}
+    assert set(voice) == {"speaking_rate", "pause_ratio", "pitch_variability", "loudness_variability", "jitter",
+                          "shimmer", "hnr"}
+    assert voice["speaking_rate"]["value"] > 0 and "no speech labelled" in voice["hnr"]["validated_here"]
