@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=cmd_schema)
     from affectkit.cli.screen import add_parser as add_screen_parser
 
-    add_screen_parser(sub, EPILOG, common)
+    add_screen_parser(sub, EPILOG)
     from affectkit.bench.cli import add_commands as add_bench_commands
 
     add_bench_commands(sub)  # bench, train: the research harness

@@ -18,7 +18,8 @@ from affectkit.core.errors import AffectkitError, DependencyError, InputError, M
 POST_LIMIT_MB = 5.0  # a post folder's files are read whole: refuse anything that is not a post
 
 
-def add_parser(sub, epilog: str, common) -> None:
+def add_parser(sub, epilog: str) -> None:
+    """The ``screen`` subcommand and its options."""
     from affectkit.cli.common import _positive
 
     p = sub.add_parser(
@@ -55,7 +56,8 @@ def add_parser(sub, epilog: str, common) -> None:
     p.add_argument("--llm-timeout", type=float, default=60.0, metavar="S", help="seconds per LLM request")
     p.add_argument("--llm-concurrency", type=int, default=4, metavar="N", help="LLM requests in flight at once")
     p.add_argument("-q", "--quiet", action="store_true", help="no notes on stderr (errors and the disclaimer still)")
-    common(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (never over an input)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(func=cmd_screen)
 
 
