@@ -220,14 +220,19 @@ def test_predict_text_in_its_process_pool(client, text_model):
                        content=b"{").status_code == 422
 
 
-def test_predict_screen_says_501_without_the_screening_package(client):
-    import importlib.util
+@pytest.mark.slow
+def test_predict_screen_gives_the_cli_lines_and_the_disclaimer(client):
+    from affectkit.screen import DISCLAIMER, screen_texts
 
-    if importlib.util.find_spec("affectkit.screen") is not None:
-        pytest.skip("this build has affectkit.screen")
-    r = client.post("/v1/predict/screen", headers=AUTH, json={"texts": ["I can't sleep and nothing helps"]})
-    assert r.status_code == 501 and r.json() == {
-        "error": "screening is not in this build: the affectkit.screen package is missing"}
+    texts = ["I can't sleep and nothing helps, work is crushing me", "I want to kill myself tonight",
+             "I would never kill myself"]
+    r = client.post("/v1/predict/screen", headers=AUTH, json={"texts": texts})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["disclaimer"] == DISCLAIMER and body["results"] == screen_texts(texts)
+    flags = [res["crisis"]["flag"] for res in body["results"]]
+    assert flags == [False, True, False]
+    assert client.post("/v1/predict/screen", headers=AUTH, json={"texts": [" "]}).status_code == 422
 
 
 def test_no_token_means_no_auth_and_loopback_only(tmp_path):

@@ -74,6 +74,12 @@ def recorded(name: str) -> tuple[dict, dict]:
         assert sorted(rec["heads"]) == sorted(cfg["temperatures"])
         return ({"heads": list(cfg["temperatures"]), "weights": cfg["weights"], "conflict": cfg["conflict"]},
                 rec.get("recipe") or {})
+    if name == "screen":
+        rec, cfg = _json(RESULTS / "screen_train.json"), _json(WEIGHTS_ROOT / "screen" / "config.json")
+        assert rec["model"] == f"{cfg['name']}@{cfg['version']}" and not rec["debug"]
+        chosen = rec["tasks"]["stress"]["chosen"]
+        assert chosen["C_embedding"] in rec["recipe"]["params"]["grid"]["C_embedding"]
+        return {"seed": rec["seed"]}, rec["recipe"]
     raise AssertionError(name)
 
 

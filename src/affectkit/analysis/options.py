@@ -17,7 +17,9 @@ class Options:
     ``window``: seconds per fixed window when a video has neither transcript nor speech;
     ``faces``: read the faces of a video (False: its soundtrack only); ``landmarks``: facial
     geometry too (the ``landmarks`` extra); ``explain``: name the cues behind each reading;
-    ``timings``: seconds per stage in ``record["timings"]``. ``text_model``, ``voice_head``,
+    ``timings``: seconds per stage in ``record["timings"]``; ``screen``: the screening block
+    (``screen_speakers``: only these speakers; ``include_interviewer``: the interviewer too, with
+    a warning; ``screen_model``: heads to use instead of the bundled ones). ``text_model``, ``voice_head``,
     ``face_model``: models to use instead of the bundled ones; ``cache``: a FeatureCache;
     ``limits``: an ``io.probe.Limits`` (None: from the environment); ``timer``: the Timer that
     gets the seconds per stage (a progress bar listens to it); ``note``: told one line at a
@@ -32,6 +34,10 @@ class Options:
     landmarks: bool = False
     explain: bool = True
     timings: bool = False
+    screen: bool = False
+    screen_speakers: tuple[str, ...] | None = None
+    include_interviewer: bool = False
+    screen_model: Any = None
     text_model: Any = None
     voice_head: Any = None
     face_model: Any = None

@@ -48,6 +48,7 @@ class Job:
     segments: list[dict] = field(default_factory=list)
     models: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    screening: dict | None = None
 
     @property
     def channels(self) -> set[str]:
@@ -70,7 +71,7 @@ class Stage:
 
 def stages() -> tuple[Stage, ...]:
     """The pipeline's stages, in order (after ``start``'s probe)."""
-    from affectkit.analysis import decode, readings, record, utterances
+    from affectkit.analysis import decode, readings, record, screening, utterances
 
     return (
         Stage("decode", decode.decode),
@@ -79,6 +80,7 @@ def stages() -> tuple[Stage, ...]:
         Stage("text", readings.read_text, lambda job: any(s.text.strip() for s in job.utterances.segments)),
         Stage("face", readings.read_face, lambda job: job.faces is not None),
         Stage("fusion", record.fuse_utterances),
+        Stage("screen", screening.screen, lambda job: job.opts.screen),
     )
 
 

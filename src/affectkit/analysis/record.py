@@ -121,7 +121,8 @@ def assemble(job: Job) -> dict:
         summary.update(frames_sampled=len(job.faces.times), frames_with_face=job.faces.frames_with_face)
     return conform({"input": job.source, "kind": job.kind, "duration": duration, "modalities": modalities,
                     "affectkit_version": _version(), "models": models, "segmentation": utterances.detail,
-                    "segments": segments, "summary": summary, "errors": list(job.errors)})
+                    "segments": segments, "summary": summary, "screening": job.screening,
+                    "errors": list(job.errors)})
 
 
 def counts(records: Sequence[dict]) -> dict:

@@ -14,7 +14,7 @@ import sys
 
 from affectkit.cli.common import (EXIT_INTERRUPTED, EXIT_ITEM_FAILED, EXIT_MODEL, EXIT_OK,
                                   EXIT_USAGE, UsageError, _positive, _Usage)
-from affectkit.cli.predict import cmd_predict_face, cmd_predict_text, cmd_predict_voice
+from affectkit.cli.predict import cmd_predict_face, cmd_predict_screen, cmd_predict_text, cmd_predict_voice
 from affectkit.cli.schema import cmd_schema
 
 __all__ = ["EXIT_OK", "EXIT_ITEM_FAILED", "EXIT_USAGE", "EXIT_MODEL", "EXIT_INTERRUPTED", "UsageError", "build_parser",
@@ -32,6 +32,8 @@ examples:
   affectkit predict text notes.txt                 one text per line -> JSON lines
   echo "I can't believe it!" | affectkit predict text -
   affectkit predict text --jsonl dialogue.jsonl    {"text", "speaker", "dialogue_id"} per line
+  affectkit predict screen posts.txt               stress, depression, crisis indicators per line (not a diagnosis)
+  affectkit screen interview.srt --speaker Sam     screening of one speaker of a session
   affectkit predict voice a.wav b.mp3              emotion from the voice, one JSON line per file
   affectkit predict face photo.jpg                 faces found and their expressions, one JSON line per image
   affectkit predict face --crop crops/*.png        each image is one face crop
@@ -97,6 +99,28 @@ def build_parser() -> argparse.ArgumentParser:
                             "utterance's context is the earlier lines of the same dialogue_id")
     common(ptext)
     ptext.set_defaults(func=cmd_predict_text)
+
+    pscreen = psub.add_parser(
+        "screen", formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="stress, depression and crisis indicators per line of text (not a diagnosis)",
+        description="Screening indicators per input line: research and triage signals, never a diagnosis.\n\n"
+                    "Output, one JSON line per input, in order:\n"
+                    '  {"text", "stress": {"label", "probability"}, "depression": {"label", "probability"},\n'
+                    '   "crisis": {"flag", "evidence": [quoted phrases], "categories", "details", "excluded"},\n'
+                    '   "markers": {"first_person_singular", "absolutist_words", "negative_emotion_words"}}\n'
+                    "stress: a head trained on Dreaddit (Reddit posts); depression: on a Reddit depression set\n"
+                    "(a weak set: see the model card, src/affectkit/weights/screen/MODEL_CARD.md); label = probability\n"
+                    "at or above the head's threshold (chosen on dev data). crisis: explicit suicidal ideation,\n"
+                    "self-harm, plan or means in the writer's own words, built for recall; negated (\"I would never\n"
+                    '...\"), quoted, other-person and idiomatic mentions are not flagged but listed in "excluded".\n'
+                    "A disclaimer and what to do in a crisis go to stderr.\n"
+                    'A bad line gives {"error": ...} on its own output line; the exit status is then 1.',
+        epilog=EPILOG)
+    pscreen.add_argument("input", nargs="?", default="-", metavar="FILE|-", help="input file, or - for stdin (default)")
+    pscreen.add_argument("--jsonl", action="store_true",
+                         help='each line is JSON with "text" (and optional "speaker", "dialogue_id", passed through)')
+    common(pscreen)
+    pscreen.set_defaults(func=cmd_predict_screen)
 
     pvoice = psub.add_parser(
         "voice", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -223,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", metavar="FILE", help="write the schema here instead of stdout")
     schema.add_argument("--force", action="store_true", help="replace FILE if it exists")
     schema.set_defaults(func=cmd_schema)
+    from affectkit.cli.screen import add_parser as add_screen_parser
+
+    add_screen_parser(sub, EPILOG)
     from affectkit.cli.serve import add_parser as add_serve_parser
 
     add_serve_parser(sub)

@@ -103,3 +103,35 @@ def cmd_predict_face(args: argparse.Namespace) -> int:
         results = face_records(args.inputs, crop=args.crop, model=model, progress=update,
                                landmarks=args.landmarks)
     return _emit_records(results, args)
+
+
+def cmd_predict_screen(args: argparse.Namespace) -> int:
+    """Stress, depression and crisis indicators per input text (same input rules as ``predict text``)."""
+    from affectkit.screen import DISCLAIMER, screen_texts
+    from affectkit.screen.heads import bundled_screen_model
+
+    _check_output(args)
+    items = [_parse_item(raw, n, args.jsonl) for n, raw in enumerate(_read_lines(args.input), 1)]
+    ok = [i for i, it in enumerate(items) if "error" not in it]
+    results: list[dict] = [dict(it) for it in items]
+    if ok:
+        model = bundled_screen_model()
+        with _progress(len(ok), args.progress, "predict screen") as update:
+            for s in range(0, len(ok), 256):  # chunks: a progress bar that moves, bounded memory
+                idx = ok[s:s + 256]
+                for i, rec in zip(idx, screen_texts([items[i]["text"] for i in idx], model=model)):
+                    extra = {k: v for k, v in items[i].items() if k != "text"}
+                    results[i] = {"text": rec["text"], **extra, **{k: v for k, v in rec.items() if k != "text"}}
+                if update:
+                    update(len(idx))
+    out = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    _emit(out, args.output, args.force, [args.input])
+    print(f"affectkit: {DISCLAIMER}", file=sys.stderr)
+    flagged = sum(bool(r.get("crisis", {}).get("flag")) for r in results)
+    if flagged:
+        print(f"affectkit: crisis indicators in {flagged} of {len(results)} inputs (see their \"crisis\")",
+              file=sys.stderr)
+    failed = len(items) - len(ok)
+    if failed:
+        print(f"affectkit: {failed} of {len(items)} inputs failed (see their \"error\")", file=sys.stderr)
+    return EXIT_ITEM_FAILED if failed else EXIT_OK

@@ -179,7 +179,9 @@ def _utterance(i: int, s: dict) -> str:
 def document_html(doc: dict) -> str:
     """One analysis record as an HTML section."""
     segs = doc.get("segments") or []
-    body = [f"<section><h1>{_e(doc.get('input', 'analysis'))}</h1>", _summary(doc)]
+    from affectkit.report.screening_html import screening_html
+
+    body = [f"<section><h1>{_e(doc.get('input', 'analysis'))}</h1>", _summary(doc), screening_html(doc)]
     if segs:
         body += ["<h2>Timeline</h2>", _legend(), timeline_svg(segs, doc.get("duration"))]
         if any(s.get("emotion_scores") for s in segs):
@@ -194,8 +196,10 @@ def document_html(doc: dict) -> str:
 
 def to_html(documents: dict | Iterable[dict], title: str = "affectkit report") -> str:
     """A complete, self-contained HTML page for one analysis record or several."""
+    from affectkit.report.screening_html import CSS as SCREEN_CSS
+
     docs = [documents] if isinstance(documents, dict) else list(documents)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{_e(title)}</title>"
-            f"<style>{CSS}</style></head><body>" + "<hr>".join(document_html(d) for d in docs) +
+            f"<style>{CSS}{SCREEN_CSS}</style></head><body>" + "<hr>".join(document_html(d) for d in docs) +
             "</body></html>\n")

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: the screening block (affectkit screen)
 
 Scores = dict[str, float]
 Modality = Literal["text", "voice", "face"]
@@ -151,6 +151,96 @@ class Summary(_Model):
     llm: LLMSummary | None = None
 
 
+class ScreenScore(_Model):
+    """A screening head's reading of one speaker: the probability (mean over ~100-word chunks of
+    the speaker's words) and its level (low / elevated / high, thresholds in ``thresholds``)."""
+
+    probability: float
+    level: Literal["low", "elevated", "high"]
+    thresholds: dict[str, float]
+    chunks: int
+
+
+class CrisisEvidence(_Model):
+    """One phrase behind a crisis flag (or, in ``excluded``, one that matched but was not counted,
+    with the ``reason``), where it is: the segment's index and times."""
+
+    phrase: str
+    category: str
+    segment: int | None
+    start: float | None
+    end: float | None
+    context: str
+    tense: str | None = None
+    reason: str | None = None
+
+
+class CrisisReading(_Model):
+    """Explicit suicidal ideation, self-harm, plan or means in the speaker's own words."""
+
+    flag: bool
+    categories: list[str] = Field(default_factory=list)
+    evidence: list[CrisisEvidence] = Field(default_factory=list)
+    excluded: list[CrisisEvidence] = Field(default_factory=list)
+
+
+class Marker(_Model):
+    """One marker's value for the speaker (null: not measurable here, ``note`` says why), what it
+    means, the direction the literature found, the study, whether data here validates it, and
+    where one exists a ``reference`` (e.g. the mean over Dreaddit's stressed and not-stressed
+    training posts)."""
+
+    name: str
+    modality: Modality
+    value: float | None
+    unit: str
+    meaning: str
+    direction: str
+    citation: str
+    validated_here: str
+    reference: dict[str, float] | None = None
+    note: str | None = None
+
+
+class ScreenedSpeaker(_Model):
+    """The screening of one speaker: ``status`` screened, or insufficient (too few words:
+    ``reason``; stress and depression are then null, the crisis check still runs)."""
+
+    speaker: str | None
+    status: Literal["screened", "insufficient"]
+    reason: str | None = None
+    segments: int
+    words: int
+    stress: ScreenScore | None = None
+    depression: ScreenScore | None = None
+    crisis: CrisisReading
+    markers: list[Marker] = Field(default_factory=list)
+    explanation: str | None = None
+
+
+class ScreeningLLM(_Model):
+    """An LLM's reading of one speaker's textualized markers and evidence (``screen --llm``)."""
+
+    speaker: str | None
+    model: str
+    prompt: str
+    reply: str | None
+    error: LLMError | None
+
+
+class Screening(_Model):
+    """The screening block (``affectkit screen``): one entry per screened speaker, the speakers
+    left out and why (the interviewer by default), warnings, and the disclaimer that goes with
+    every output."""
+
+    disclaimer: str
+    model: str
+    speakers: list[ScreenedSpeaker] = Field(default_factory=list)
+    excluded_speakers: dict[str, str] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    llm: list[ScreeningLLM] | None = None
+
+
 class Record(_Model):
     """One input's analysis record (DESIGN.md's shape). ``kind``: what the input was read as
     (a transcript; audio, whose utterances may carry text from a transcript or speech-to-text;
@@ -168,6 +258,7 @@ class Record(_Model):
     segmentation: Segmentation | None = None
     segments: list[Segment] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
+    screening: Screening | None = None
     timings: dict[str, float] | None = None
     errors: list[str] = Field(default_factory=list)
 

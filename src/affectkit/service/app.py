@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Optional
 from affectkit.core.errors import DependencyError, InputError
 from affectkit.service.config import ServiceConfig, parse_options
 from affectkit.service.files import DataDir, TooLarge, safe_name
-from affectkit.service.predict import NotAvailable, Predictor, check_screen, screen_records, text_records_in_pool
+from affectkit.service.predict import Predictor, screen_records, text_records_in_pool
 from affectkit.service.store import JobStore, database_url
 
 try:
@@ -66,9 +66,10 @@ class Deleted(BaseModel):
 
 class PredictOut(BaseModel):
     results: list[dict[str, Any]]
+    disclaimer: str | None = Field(None, description="with screening results: what they are not, and what to do in a crisis")
 
 
-ERRORS = {code: {"model": ErrorOut} for code in (401, 404, 409, 411, 413, 422, 429, 501, 503)}
+ERRORS = {code: {"model": ErrorOut} for code in (401, 404, 409, 411, 413, 422, 429, 503)}
 
 
 class BodyLimit:
@@ -295,8 +296,6 @@ def create_app(cfg: ServiceConfig, predictor: Predictor | None = None) -> FastAP
             return await predictor.call(fn, texts)
         except BrokenProcessPool:
             raise ApiError(503, "the prediction process stopped; try again", {"Retry-After": "5"}) from None
-        except NotAvailable as exc:
-            raise ApiError(501, str(exc)) from None
 
     @app.post("/v1/predict/text", response_model=PredictOut, dependencies=v1, responses=ERRORS,
               summary="Emotion and sentiment per short text, synchronously")
@@ -306,12 +305,9 @@ def create_app(cfg: ServiceConfig, predictor: Predictor | None = None) -> FastAP
     @app.post("/v1/predict/screen", response_model=PredictOut, dependencies=v1, responses=ERRORS,
               summary="Stress / depression / crisis indicators per short text (research signals, not a diagnosis)")
     async def predict_screen(body: TextsIn) -> Any:
-        texts = texts_of(body)
-        try:
-            check_screen()
-        except NotAvailable as exc:
-            raise ApiError(501, str(exc)) from None
-        return {"results": await pooled(screen_records, texts)}
+        from affectkit.screen import DISCLAIMER
+
+        return {"results": await pooled(screen_records, texts_of(body)), "disclaimer": DISCLAIMER}
 
     return app
 

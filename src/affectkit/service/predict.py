@@ -1,8 +1,8 @@
 """``/v1/predict/*``: short texts read synchronously, in a pool of processes that each load the
 text model once (never in the server's request threads, which stay free for the API).
 
-``/v1/predict/screen`` goes through ``screen_records`` alone: it imports ``affectkit.screen``
-lazily, so a build without the screening package answers 501 naming what is missing.
+``/v1/predict/screen`` runs ``affectkit.screen.screen_texts`` (what ``affectkit predict screen``
+prints) in the same pool.
 """
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 _MODEL = None
-
-
-class NotAvailable(Exception):
-    """A feature this build does not have (the API answers 501 with the message)."""
 
 
 def _init() -> None:
@@ -42,24 +38,11 @@ def text_records_in_pool(texts: list[str]) -> list[dict]:
 
 
 def screen_records(texts: list[str]) -> list[dict]:
-    """Screening indicators per text through ``affectkit.screen`` (issue 18); NotAvailable when
-    this build has no screening package."""
-    try:
-        import affectkit.screen as screen
-    except ImportError:
-        raise NotAvailable("screening is not in this build: the affectkit.screen package is missing") from None
-    fn = getattr(screen, "screen_texts", None)
-    if fn is None:
-        raise NotAvailable("screening is not in this build: affectkit.screen has no screen_texts()")
-    return fn(texts)
+    """Stress, depression and crisis indicators per text (``affectkit predict screen``'s lines);
+    runs in a pool process, whose first call loads the screening heads."""
+    from affectkit.screen import screen_texts
 
-
-def check_screen() -> None:
-    """NotAvailable, before any work, when this build has no ``affectkit.screen``."""
-    import importlib.util
-
-    if importlib.util.find_spec("affectkit.screen") is None:
-        raise NotAvailable("screening is not in this build: the affectkit.screen package is missing")
+    return screen_texts(texts)
 
 
 class Predictor:

@@ -38,6 +38,7 @@ SHIPPED: dict[str, tuple[str, str, str]] = {
     "carer": ("text/carer", "affectkit-text-carer-specialist", "bench/train_carer.py"),
     "voice": ("voice", "voice.emotion", "bench/train_voice.py"),
     "calibration": ("fusion", "affectkit-late-fusion", "bench/calibrate.py"),
+    "screen": ("screen", "affectkit-screen", "bench/train_screen.py"),
 }
 
 # Types: "int", "float" (an int is accepted), "bool", "str", a trailing "?" allows null,
@@ -82,8 +83,15 @@ CALIBRATION_PARAMS: dict[str, Any] = {
     "heads": "str[]", "t_bounds": "float[2]", "weights": "float{}",
     "conflict": {"jsd_bits": "float", "valence": "float"},
 }
+# bench/train_screen.py: the dev split, the grid searched on it, and where the "high" level starts
+SCREEN_PARAMS: dict[str, Any] = {
+    "seed": "int", "dev_share": "float", "grid": {"C_embedding": "float[]", "C_tfidf": "float[]"},
+    "weights": "float[]", "thresholds": "float[]", "high_precision": "float", "other_negatives": "bool",
+    "false_flag_cost": "float", "everyday_posts": "int", "max_everyday_flag_rate": "float",
+}
 SCHEMAS: dict[str, dict[str, Any]] = {"face": FACE_PARAMS, "text": TEXT_PARAMS, "carer": CARER_PARAMS,
-                                      "voice": VOICE_PARAMS, "calibration": CALIBRATION_PARAMS}
+                                      "voice": VOICE_PARAMS, "calibration": CALIBRATION_PARAMS,
+                                      "screen": SCREEN_PARAMS}
 TOP_KEYS = {"format": "int", "model": "str", "model_version": "str?", "script": "str", "source": "str",
             "params": "object"}
 

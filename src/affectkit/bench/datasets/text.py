@@ -61,12 +61,13 @@ def load_carer(split: str) -> pd.DataFrame:
 
 def load_dreaddit(split: str) -> pd.DataFrame:
     """Dreaddit (Turcan & McKeown, 2019), official train/test split: text, label (1 = stress),
-    subreddit. The file is latin-1; its LIWC columns are left out (features come from the text)."""
+    subreddit, post_id (rows are chunks of posts: a dev split carved from train groups by it).
+    The file is latin-1; its LIWC columns are left out (features come from the text)."""
     if split not in ("train", "test"):
         raise DataError(f"dreaddit has splits ('train', 'test'), not {split!r}")
     df = pd.read_csv(dataset_file("text", "dreaddit", f"dreaddit-{split}.csv"), encoding="latin-1")
     return pd.DataFrame({"text": df["text"].astype(str), "label": df["label"].astype(int),
-                         "subreddit": df["subreddit"].astype(str)})
+                         "subreddit": df["subreddit"].astype(str), "post_id": df["post_id"].astype(str)})
 
 
 DEPRESSION_SPLIT_SEED = 0
