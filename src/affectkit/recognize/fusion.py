@@ -143,8 +143,8 @@ class Fused:
     ``weights``: each used modality's share of the decision (summing to 1); ``readings``: each
     used modality's calibrated distribution over the canonical labels it knows; ``conflicts``:
     plain-words reasons, empty when the modalities agree; ``information``: (evidence rule) how
-    far each reading is from that head's usual one, in bits; ``abstained``: each head's mass on
-    labels outside the canonical ones (only those with some)."""
+    far each reading is from that head's usual one, in bits; ``abstained``: each head's calibrated
+    mass on its labels outside the canonical ones (label -> mass; only heads that have such labels)."""
 
     label: str
     scores: dict[str, float]
@@ -153,7 +153,7 @@ class Fused:
     conflicts: list[str]
     skipped: dict[str, str] = field(default_factory=dict)
     information: dict[str, float] = field(default_factory=dict)  # evidence rule: KL from the usual reading, bits
-    abstained: dict[str, float] = field(default_factory=dict)    # mass on labels outside the canonical 7
+    abstained: dict[str, dict[str, float]] = field(default_factory=dict)  # calibrated mass on labels outside the 7
 
     @property
     def conflict(self) -> bool:
@@ -277,6 +277,7 @@ def fuse(scores: Mapping[str, Mapping[str, float] | None], config: FusionConfig 
     config = config or bundled_fusion()
     readings: dict[str, dict[str, float]] = {}
     outside: dict[str, float] = {}
+    abstained: dict[str, dict[str, float]] = {}
     skipped: dict[str, str] = {}
     for modality, s in scores.items():
         if not s:
@@ -284,11 +285,15 @@ def fuse(scores: Mapping[str, Mapping[str, float] | None], config: FusionConfig 
         if any(not math.isfinite(float(v)) or float(v) < 0 for v in s.values()):
             skipped[modality] = "scores are not finite non-negative numbers"
             continue
-        p, out = canonical(calibrated(s, config.temperature(modality)))
+        cal = calibrated(s, config.temperature(modality))
+        p, out = canonical(cal)
         if not p or out >= 1.0 - 1e-6:
             skipped[modality] = "no mass on the canonical emotions"
             continue
         readings[modality], outside[modality] = p, out
+        extra = {l: v for l, v in cal.items() if l not in EMOTION.labels}
+        if extra:
+            abstained[modality] = extra
     if not readings:
         return None
     info: dict[str, float] = {}
@@ -312,4 +317,4 @@ def fuse(scores: Mapping[str, Mapping[str, float] | None], config: FusionConfig 
     else:
         fused, weights = _linear(readings, {m: config.weight(m) * (1.0 - outside[m]) for m in readings})
     return Fused(_top(fused), fused, weights, readings, _conflicts(readings, valence or {}, config), skipped,
-                 info, {m: v for m, v in outside.items() if v > 0})
+                 info, abstained)
