@@ -174,7 +174,9 @@ HEADS = {"text": calibrate_text, "voice": calibrate_voice, "face": calibrate_fac
 CARD = """# Late fusion of the emotion heads ({name}@{version})
 
 How `affectkit analyze` turns each modality's emotion reading into one answer per utterance
-(`recognize/fusion.py`; settings in `calibration.json`, written by `{command}`).
+(`recognize/fusion.py`; settings in `calibration.json`: the temperatures written by `{command}`,
+the evidence rule's `pool` by `python bench/fusion_composites.py`, which reads those temperatures:
+rerun it after refitting them).
 Its recipe (which heads, the temperature bounds, the fusion weights and conflict thresholds) is
 `recipe.json` beside it; the script reads it by default.
 
@@ -183,9 +185,10 @@ Its recipe (which heads, the temperature bounds, the fusion weights and conflict
    confidence.
 2. **Map to the 7 canonical emotions.** Mass on a head's extra labels (the voice head's EmoDB
    `boredom`) is an abstention: the head's scores are renormalised over its canonical labels and
-   its weight is multiplied by (1 - that mass). A canonical label a head cannot express (the voice
-   head has no `surprise`) is an abstention too: for that label the head takes the consensus of
-   the heads that can express it, so it neither confirms nor denies a surprise the words show.
+   its strength is multiplied by (1 - that mass) (linear rule; to that power in the evidence
+   rule). A canonical label a head cannot express (the voice head has no `surprise`) is an
+   abstention too: the head neither confirms nor denies a surprise the words show (linear rule:
+   it takes the consensus of the heads that can express it; evidence rule: evidence 0).
 3. **Pool**, over the modalities present (a missing or unusable one is left out, never guessed).
 {pool_rule}
 4. **Conflict** when two modalities' top labels differ and the Jensen-Shannon divergence of their
