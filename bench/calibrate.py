@@ -240,7 +240,7 @@ EVIDENCE_RULE = """   **Evidence rule** (`evidence`, the shipped one): each head
    ratio 1). Fused log-scores = a neutral bias + the sum over heads of evidence x evidence weight x
    (1 - abstention mass) ^ power; a softmax makes them probabilities (a log-linear pool of
    experts, Bayes' rule for heads independent given the emotion). A text head that says neutral
-   0.6 where it says neutral 0.45 on average brings little evidence: neutral words no longer
+   0.6 where it says neutral 0.42 on average brings little evidence: neutral words no longer
    veto a voice and a face that agree. `modality_weights` is each head's share of the evidence:
    evidence weight x (1 - abstention mass) ^ power x how far its reading is from its usual one
    (KL divergence, bits), renormalised. One modality alone is exactly its calibrated reading."""

@@ -1,6 +1,6 @@
 """Per-modality readings for the fusion composites, computed once and cached (bench/fusion_composites.py).
 
-Each head reads only data it was never trained or selected on... as far as ../shared/data allows:
+Each head reads data it was not trained on (the face head's dev split also chose its epoch):
 
 - text: the bundled text model on MELD dev (fusion dev) and MELD test (fusion test), each
   utterance with its dialogue context (as bench/text_eval does); it was trained on MELD train.

@@ -13,7 +13,7 @@ adding ``"face": {...}`` is all a new modality needs). For one utterance:
    ``evidence`` (the shipped one, fit by bench/fusion_composites.py). Each head's reading is
    turned into evidence: the log-ratio of its calibrated probability to its *usual* reading (its
    mean calibrated reading on its own dev data), log q(y) - log prior(y). A text head that says
-   "neutral 0.6" where it says neutral 0.45 on average brings little evidence for neutral; a face
+   "neutral 0.6" where it says neutral 0.42 on average brings little evidence for neutral; a face
    that says sadness 0.5 where it usually says 0.15 brings a lot. Labels a head cannot express get
    evidence 0 (likelihood ratio 1). The fused log-scores are a neutral bias plus the sum of
    each head's evidence times its evidence weight, times (1 - its abstention mass) ** power;
