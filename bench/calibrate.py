@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import math
 import platform
 import sys
 import time
@@ -237,9 +238,15 @@ LINEAR_RULE = """   **Linear rule** (`linear`): the weighted mean of the calibra
 EVIDENCE_RULE = """   **Evidence rule** (`evidence`, the shipped one): each head's reading becomes evidence, the
    log-ratio of its calibrated probability to its *usual* reading (its mean calibrated reading on
    its own dev data): log q(y) - log prior(y); a label the head cannot express gets 0 (likelihood
-   ratio 1). Fused log-scores = a neutral bias + the sum over heads of evidence x evidence weight x
-   (1 - abstention mass) ^ power; a softmax makes them probabilities (a log-linear pool of
-   experts, Bayes' rule for heads independent given the emotion). A text head that says neutral
+   ratio 1). A head can be wrong (a voice out of its domain, a still photo that smiles), so each
+   likelihood ratio r = q(y) / prior(y) is *contaminated*: with probability eps the head's reading
+   is taken to say nothing, and its evidence is log(eps + (1 - eps) r), close to log r where the
+   head speaks for a label and never below log eps where it speaks against one. Without that
+   floor (fusion@2) one confident head's evidence against the other's label was unbounded, and a
+   two-head conflict could fuse to a third label neither head ranked first (joy words and an
+   "angry" voice fused to surprise). Fused log-scores = a neutral bias + the sum over heads of
+   evidence x evidence weight x (1 - abstention mass) ^ power; a softmax makes them probabilities
+   (a log-linear pool of robust experts, Bayes' rule for heads independent given the emotion). A text head that says neutral
    0.6 where it says neutral 0.42 on average brings little evidence: neutral words no longer
    veto a voice and a face that agree. `modality_weights` is each head's share of the evidence:
    evidence weight x (1 - abstention mass) ^ power x how far its reading is from its usual one
@@ -262,8 +269,10 @@ def pool_section(config: dict, results: dict | None) -> str:
     lines = ["## The evidence rule: parameters and what they were fit on", "",
              f"<!-- figures: bench/results/fusion_composites.json#pool -->",
              f"Evidence weights {ew}; neutral bias {p['neutral_bias']:.2f}; abstention power "
-             f"{p['abstain_power']:.2f}; fit by `{results['command']}` (L-BFGS-B, mean NLL "
-             f"{p['fit']['dev_nll_start']:.3f} -> {p['fit']['dev_nll']:.3f}) on the dev composites only.",
+             f"{p['abstain_power']:.2f}; contamination eps {p.get('contamination', 0.0):.3f} (evidence against a "
+             f"label floored at log eps = {math.log(p['contamination']) if p.get('contamination') else float('-inf'):.2f}, "
+             f"eps fitted within {p['fit'].get('contamination_bounds', '-')}); fit by `{results['command']}` "
+             f"(L-BFGS-B, mean NLL {p['fit']['dev_nll_start']:.3f} -> {p['fit']['dev_nll']:.3f}) on the dev composites only.",
              "", "<!-- figures: bench/results/fusion_composites.json#pool.priors -->",
              f"Usual readings (mean calibrated reading on each head's dev pool): {usual}.", "",
              "Composites (no recording here is labelled in two modalities): one real reading per modality "
@@ -271,18 +280,24 @@ def pool_section(config: dict, results: dict | None) -> str:
              "recipe refit without the file's speaker), a face from FER2013. Dev: "
              + "; ".join(results["splits"]["dev"]["data"].values()) + ". Test, read once after the fit: "
              + "; ".join(results["splits"]["test"]["data"].values()) + ".", "",
-             "Test composites, accuracy / macro-F1 (macro over the condition's true labels); conflict: share flagged:", "",
+             "Test composites, accuracy / macro-F1 (macro over the condition's true labels); conflict: share "
+             "flagged; no head's top: share whose fused label no present head ranks first. `evidence@2` is "
+             "the rule without contamination (fusion@2, refit the same way). The test composites were read "
+             "once for fusion@2 and once more for this version, after the fit on dev; nothing was chosen on them.", "",
              "<!-- figures: bench/results/fusion_composites.json#splits.test +ints -->",
-             "| condition | n | linear (before) | evidence (new) | conflict (new) | text alone | voice alone | face alone |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| condition | n | linear (before) | evidence@2 (before) | evidence (new) | conflict (new) "
+             "| no head's top: @2 -> new | text alone | voice alone | face alone |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     table = results["splits"]["test"]["by_condition"]
     for cond, label in CONDITION_NAMES.items():
         row = table[cond]
         cells = [f"{row[r]['accuracy']:.3f} / {row[r]['macro_f1']:.3f}" if r in row else "-"
-                 for r in ("linear (before)", "evidence (new)")]
+                 for r in ("linear (before)", "evidence@2 (before)", "evidence (new)")]
         alone = [f"{row[f'{m} alone']['accuracy']:.3f}" if f"{m} alone" in row else "-" for m in ("text", "voice", "face")]
-        lines.append(f"| {label} | {row['evidence (new)']['n']} | {cells[0]} | {cells[1]} | "
-                     f"{row['evidence (new)']['conflict_rate']:.3f} | " + " | ".join(alone) + " |")
+        outside = (f"{row['evidence@2 (before)']['no_head_top']:.3f} -> {row['evidence (new)']['no_head_top']:.3f}"
+                   if "evidence@2 (before)" in row else "-")
+        lines.append(f"| {label} | {row['evidence (new)']['n']} | " + " | ".join(cells) + " | "
+                     f"{row['evidence (new)']['conflict_rate']:.3f} | {outside} | " + " | ".join(alone) + " |")
     t = results["splits"]["test"]["text_only"]
     lines += ["", "<!-- figures: bench/results/fusion_composites.json#splits.test.text_only +ints -->",
               f"Words alone (all {t['text alone']['n']} MELD test utterances): accuracy "

@@ -24,12 +24,16 @@ every head can express; n composites per emotion and variant, sampled with repla
 - all_neutral: all three neutral [neutral]
 - text_only: every MELD utterance of the split, words alone [its label] (fusion of one is that one)
 
-Rows: the rule before (``linear``: prior weights text 2, voice 1, face 1), the evidence rule
-fitted on dev (``evidence``), and each modality alone. Metrics: accuracy, macro-F1 over the
-condition's true labels, NLL of the fused scores, and the share of composites flagged as a
-conflict. The evidence rule's parameters (evidence weights, neutral bias, abstention power) are
-fit by minimising NLL over all dev composites; its priors (each head's usual reading) are each
-head's mean calibrated reading over its dev pool. Test is read once, after the fit.
+Rows: the first rule (``linear``: prior weights text 2, voice 1, face 1), the evidence rule of
+fusion@2 (``evidence@2``: no contamination, each head's evidence against a label unbounded), the
+evidence rule with a fitted contamination (``evidence (new)``, fusion@3: a head's evidence
+against a label floored at log eps), and each modality alone. Metrics: accuracy, macro-F1 over
+the condition's true labels, NLL of the fused scores, the share of composites flagged as a
+conflict, and the share whose fused label no present head ranks first (``no_head_top``: the
+answer none of the modalities gave). The evidence rules' parameters (evidence weights, neutral
+bias, abstention power; contamination for the new one) are fit by minimising NLL over all dev
+composites; their priors (each head's usual reading) are each head's mean calibrated reading
+over its dev pool. Test is read once, after the fit.
 """
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ from affectkit.bench.metrics import expected_calibration_error, macro_f1, weight
 from affectkit.core.atomic import write_atomic  # noqa: E402
 from affectkit.core.labels import EMOTION  # noqa: E402
 from affectkit.recognize.fusion import (FusionConfig, calibrated, canonical, evidence, evidence_pool,  # noqa: E402
-                                        fuse)
+                                        fuse, robust)
 
 COMMAND = "python bench/fusion_composites.py"
 MODALITIES = ("text", "voice", "face")
@@ -113,7 +117,8 @@ def usual_readings(readings: dict[str, Readings], config: FusionConfig) -> dict[
 
 
 def evidence_arrays(readings: dict[str, Readings], comps: list[dict], config: FusionConfig):
-    """Per composite: evidence [N, 3, 7], abstention mass [N, 3], presence [N, 3], truth index [N]."""
+    """Per composite: raw evidence (no contamination) [N, 3, 7], abstention mass [N, 3], presence
+    [N, 3], truth index [N]."""
     cache: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
     n = len(comps)
     ev, out, present = np.zeros((n, 3, 7)), np.zeros((n, 3)), np.zeros((n, 3), dtype=bool)
@@ -131,9 +136,13 @@ def evidence_arrays(readings: dict[str, Readings], comps: list[dict], config: Fu
     return ev, out, present, y
 
 
-def fit_pool(arrays, start: FusionConfig) -> tuple[FusionConfig, dict]:
-    """Evidence weights (log-parametrised), neutral bias and abstention power by minimising the
-    mean NLL of the fused scores over the dev composites (scipy L-BFGS-B)."""
+CONTAMINATION_BOUNDS = (1e-4, 0.5)   # eps: from next to no floor (log 1e-4 = -9.2) to a head trusted half the time
+
+
+def fit_pool(arrays, start: FusionConfig, contamination: bool = True) -> tuple[FusionConfig, dict]:
+    """Evidence weights (log-parametrised), neutral bias, abstention power and (``contamination``
+    True) the contamination eps (log-parametrised, within CONTAMINATION_BOUNDS; else 0) by
+    minimising the mean NLL of the fused scores over the dev composites (scipy L-BFGS-B)."""
     from scipy.optimize import minimize
 
     ev, out, present, y = arrays
@@ -141,22 +150,36 @@ def fit_pool(arrays, start: FusionConfig) -> tuple[FusionConfig, dict]:
     def fused(theta):
         alpha, bias, power = np.exp(theta[:3]), theta[3], theta[4]
         strengths = alpha[None, :] * (1.0 - out) ** power * present
-        return evidence_pool(ev, strengths, bias)
+        e = robust(ev, float(np.exp(theta[5]))) if contamination else ev
+        return evidence_pool(e, strengths, bias)
 
     def nll(theta):
         p = fused(theta)
         return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None))))
 
-    x0 = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
-    res = minimize(nll, x0, method="L-BFGS-B", bounds=[(-4, 3)] * 3 + [(-5, 5), (0, 4)])
+    lo, hi = np.log(CONTAMINATION_BOUNDS)
+    x0 = np.array([0.0, 0.0, 0.0, 0.0, 1.0] + ([np.log(0.05)] if contamination else []))
+    bounds = [(-4, 3)] * 3 + [(-5, 5), (0, 4)] + ([(lo, hi)] if contamination else [])
+    res = minimize(nll, x0, method="L-BFGS-B", bounds=bounds)
     alpha = np.exp(res.x[:3])
+    eps = round(float(np.exp(res.x[5])), 5) if contamination else 0.0
     config = replace(start, rule="evidence", evidence_weights={m: round(float(a), 4) for m, a in zip(MODALITIES, alpha)},
-                     neutral_bias=round(float(res.x[3]), 4), abstain_power=round(float(res.x[4]), 4))
-    return config, {"method": "L-BFGS-B on the mean NLL over all dev composites", "dev_nll_start": round(nll(x0), 4),
-                    "dev_nll": round(float(res.fun), 4), "converged": bool(res.success), "iterations": int(res.nit)}
+                     neutral_bias=round(float(res.x[3]), 4), abstain_power=round(float(res.x[4]), 4),
+                     contamination=eps)
+    fit = {"method": "L-BFGS-B on the mean NLL over all dev composites", "dev_nll_start": round(nll(x0), 4),
+           "dev_nll": round(float(res.fun), 4), "converged": bool(res.success), "iterations": int(res.nit)}
+    if contamination:
+        fit["contamination_bounds"] = list(CONTAMINATION_BOUNDS)
+    return config, fit
 
 
-def _metrics(truth: list[str], pred: list[str], probs: np.ndarray | None, flags: list[bool] | None) -> dict:
+def heads_top(readings: dict[str, Readings], c: dict) -> set[str]:
+    """The labels the composite's present heads rank first (canonical labels only)."""
+    return {single(readings, m, i) for m, i in c["items"].items() if i is not None}
+
+
+def _metrics(truth: list[str], pred: list[str], probs: np.ndarray | None, flags: list[bool] | None,
+             outside: list[bool] | None = None) -> dict:
     labels = sorted(set(truth))
     out = {"n": len(truth), "accuracy": round(float(np.mean(np.asarray(truth) == np.asarray(pred))), 4),
            "macro_f1": round(macro_f1(truth, pred, labels=labels), 4)}
@@ -165,6 +188,8 @@ def _metrics(truth: list[str], pred: list[str], probs: np.ndarray | None, flags:
         out["nll"] = round(float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None)))), 4)
     if flags is not None:
         out["conflict_rate"] = round(float(np.mean(flags)), 4)
+    if outside is not None:
+        out["no_head_top"] = round(float(np.mean(outside)), 4)
     return out
 
 
@@ -186,14 +211,16 @@ def score(readings: dict[str, Readings], comps: list[dict], rules: dict[str, Fus
         s = {m: (scores_of(readings, m, i) if i is not None else None) for m, i in c["items"].items()}
         for name, cfg in rules.items():
             f = fuse(s, cfg)
-            fused[name].append((f.label, [f.scores[l] for l in EMOTION.labels], f.conflict, f.weights))
+            fused[name].append((f.label, [f.scores[l] for l in EMOTION.labels], f.conflict, f.weights,
+                                f.label not in heads_top(readings, c)))
     table = {}
     for g, ks in groups.items():
         truth = [comps[k]["truth"] for k in ks]
         row = {}
         for name in rules:
             got = [fused[name][k] for k in ks]
-            row[name] = _metrics(truth, [x[0] for x in got], np.asarray([x[1] for x in got]), [x[2] for x in got])
+            row[name] = _metrics(truth, [x[0] for x in got], np.asarray([x[1] for x in got]), [x[2] for x in got],
+                                 [x[4] for x in got])
             row[name]["mean_share"] = {m: round(float(np.mean([x[3].get(m, 0.0) for x in got])), 3)
                                        for m in MODALITIES}
         for m in MODALITIES:
@@ -247,15 +274,20 @@ def main(argv: list[str] | None = None) -> None:
     dev = all_readings("dev")
     usual = usual_readings(dev, linear)
     comps_dev = composites(dev, args.n, SEEDS["dev"])
-    start = replace(linear, priors=usual)
-    new, fit = fit_pool(evidence_arrays(dev, comps_dev, start), start)
-    rules = {"linear (before)": linear, "evidence (new)": new}
+    start = replace(linear, priors=usual, contamination=0.0)
+    arrays = evidence_arrays(dev, comps_dev, start)
+    old, old_fit = fit_pool(arrays, start, contamination=False)      # fusion@2: unbounded evidence against
+    new, fit = fit_pool(arrays, start)
+    rules = {"linear (before)": linear, "evidence@2 (before)": old, "evidence (new)": new}
     results = {"benchmark": "late fusion on composites of real single-modality readings (issue 17)",
                "command": COMMAND, "n_per_emotion_and_variant": args.n, "seeds": SEEDS,
                "voice_speakers": {"dev": list(DEV_SPEAKERS), "test": list(TEST_SPEAKERS)},
                "pool": {"rule": "evidence", "evidence_weights": new.evidence_weights,
                         "neutral_bias": new.neutral_bias, "abstain_power": new.abstain_power,
-                        "priors": usual, "fit": fit},
+                        "contamination": new.contamination, "priors": usual, "fit": fit},
+               "previous_pool": {"rule": "evidence", "version": "2", "evidence_weights": old.evidence_weights,
+                                 "neutral_bias": old.neutral_bias, "abstain_power": old.abstain_power,
+                                 "contamination": 0.0, "fit": old_fit},
                "baseline": {"rule": "linear", "weights": dict(linear.weights)},
                "splits": {}}
     for split, readings, comps in (("dev", dev, comps_dev), ("test", None, None)):
@@ -280,9 +312,10 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results["pool"], indent=1))
         return
     write_results(args.results, results, seeds=list(SEEDS.values()), script=__file__, started=started)
-    settings.update(name="affectkit-late-fusion", version="2",
+    settings.update(name="affectkit-late-fusion", version="3",
                     method="temperature-scaled probabilities per head; evidence pool (log-linear, each head's "
-                           "log-ratio to its usual reading, weights fitted on dev composites) over the modalities present",
+                           "contaminated log-ratio to its usual reading, floored at log eps; weights and eps fitted "
+                           "on dev composites) over the modalities present",
                     pool={**results["pool"], "data": "dev composites: " + "; ".join(results["splits"]["dev"]["data"].values()),
                           "command": COMMAND, "results": "bench/results/fusion_composites.json"})
     write_atomic(args.settings, json.dumps(settings, indent=1) + "\n")

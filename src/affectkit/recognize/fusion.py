@@ -15,11 +15,17 @@ adding ``"face": {...}`` is all a new modality needs). For one utterance:
    mean calibrated reading on its own dev data), log q(y) - log prior(y). A text head that says
    "neutral 0.6" where it says neutral 0.42 on average brings little evidence for neutral; a face
    that says sadness 0.5 where it usually says 0.15 brings a lot. Labels a head cannot express get
-   evidence 0 (likelihood ratio 1). The fused log-scores are a neutral bias plus the sum of
-   each head's evidence times its evidence weight, times (1 - its abstention mass) ** power;
-   a softmax makes them probabilities. This is the log-linear pool of conditionally independent
-   experts (Bayes' rule with each head's likelihood ratio), with the weights, the neutral bias and
-   the abstention power fitted by NLL on dev composites. ``weights`` (the modality shares)
+   evidence 0 (likelihood ratio 1). A head can be wrong (a voice out of its domain, a face
+   that smiles for the camera), so its likelihood ratio r = q(y) / prior(y) is contaminated:
+   with probability ``contamination`` (eps) its reading is taken to say nothing about the
+   emotion, and the evidence is log(eps + (1 - eps) r). That is close to log r where the head
+   speaks for a label, and never below log eps where it speaks against one: one confident head
+   cannot veto another head's label, so in a two-head conflict the answer is one of the two
+   labels, not a third that neither head speaks against. The fused log-scores are a neutral
+   bias plus the sum of each head's evidence times its evidence weight, times (1 - its
+   abstention mass) ** power; a softmax makes them probabilities. This is the log-linear pool of conditionally independent
+   experts (Bayes' rule with each head's robust likelihood ratio), with the weights, the neutral
+   bias, the abstention power and the contamination fitted by NLL on dev composites. ``weights`` (the modality shares)
    are each head's evidence weight times how far its reading is from its usual one
    (KL divergence in bits), renormalised: a head that reads what it always reads has a small share.
    One modality alone is exactly that modality's calibrated reading.
@@ -63,8 +69,9 @@ EVIDENCE_FLOOR = 1e-4  # probabilities are clipped here before the log: one head
 class FusionConfig:
     """Per-modality temperatures, the pooling rule and its parameters, and the conflict
     thresholds. ``weights``: the linear rule's prior weights; ``evidence_weights``, ``priors``
-    (modality -> its usual calibrated reading over its own labels), ``neutral_bias`` and
-    ``abstain_power``: the evidence rule's. A modality without an entry gets T = 1
+    (modality -> its usual calibrated reading over its own labels), ``neutral_bias``,
+    ``abstain_power`` and ``contamination`` (the chance a head's reading says nothing, which
+    floors its evidence against a label at log of it; 0: no floor): the evidence rule's. A modality without an entry gets T = 1
     (uncalibrated), weight 1, evidence weight 1 and a uniform prior."""
 
     temperatures: Mapping[str, float] = field(default_factory=dict)
@@ -77,6 +84,7 @@ class FusionConfig:
     priors: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     neutral_bias: float = 0.0
     abstain_power: float = 1.0
+    contamination: float = 0.0
 
     def temperature(self, modality: str) -> float:
         return float(self.temperatures.get(modality, 1.0))
@@ -117,7 +125,7 @@ class FusionConfig:
                          float(conflict.get("valence", cls.valence)),
                          f"{raw.get('name', 'late-fusion')}@{raw.get('version', '0')}",
                          str(pool["rule"]), ew, priors, float(pool.get("neutral_bias", 0.0)),
-                         float(pool.get("abstain_power", 1.0)))
+                         float(pool.get("abstain_power", 1.0)), float(pool.get("contamination", 0.0)))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelError(f"fusion settings in {path} are incomplete: {exc}") from exc
         bad = [k for k, v in {**temps, **weights, **ew}.items() if not (math.isfinite(v) and v > 0)]
@@ -128,6 +136,8 @@ class FusionConfig:
         if not (math.isfinite(config.neutral_bias) and math.isfinite(config.abstain_power) and config.abstain_power >= 0):
             raise ModelError(f"fusion settings in {path}: neutral_bias and abstain_power must be finite "
                              "(abstain_power >= 0)")
+        if not (math.isfinite(config.contamination) and 0.0 <= config.contamination < 1.0):
+            raise ModelError(f"fusion settings in {path}: contamination must be in [0, 1)")
         return config
 
 
@@ -221,11 +231,22 @@ def _conflicts(readings: dict[str, dict[str, float]], valence: Mapping[str, floa
     return out
 
 
-def evidence(reading: Mapping[str, float], prior: Mapping[str, float]) -> tuple[np.ndarray, float]:
+def robust(log_ratio: np.ndarray, contamination: float) -> np.ndarray:
+    """Contaminated log likelihood ratio, log(eps + (1 - eps) exp(log_ratio)): the head's reading
+    is trusted with probability 1 - eps, otherwise it says nothing (ratio 1). Never below log eps;
+    0 stays 0. eps = 0 returns ``log_ratio`` unchanged. Vectorised (the fit uses it too)."""
+    if contamination <= 0.0:
+        return log_ratio
+    return np.logaddexp(math.log(contamination), math.log1p(-contamination) + log_ratio)
+
+
+def evidence(reading: Mapping[str, float], prior: Mapping[str, float],
+             contamination: float = 0.0) -> tuple[np.ndarray, float]:
     """One head's evidence over the 7 canonical emotions, log q(y) - log prior(y) (natural log;
-    0 for a label the head cannot express: likelihood ratio 1), and how much it says: the KL
-    divergence of its reading from its usual one, in bits. ``reading`` and ``prior`` are over the
-    same canonical labels, each summing to 1."""
+    0 for a label the head cannot express: likelihood ratio 1), made robust with
+    ``contamination`` (see :func:`robust`), and how much it says: the KL divergence of its
+    reading from its usual one, in bits. ``reading`` and ``prior`` are over the same canonical
+    labels, each summing to 1."""
     e = np.zeros(len(EMOTION.labels))
     kl = 0.0
     for i, l in enumerate(EMOTION.labels):
@@ -233,7 +254,7 @@ def evidence(reading: Mapping[str, float], prior: Mapping[str, float]) -> tuple[
             q, p = max(float(reading[l]), EVIDENCE_FLOOR), max(float(prior[l]), EVIDENCE_FLOOR)
             e[i] = math.log(q) - math.log(p)
             kl += float(reading[l]) * (math.log(q) - math.log(p))
-    return e, max(0.0, kl / math.log(2))
+    return robust(e, contamination), max(0.0, kl / math.log(2))
 
 
 def evidence_pool(evidence_rows: np.ndarray, strengths: np.ndarray, neutral_bias: float) -> np.ndarray:
@@ -300,7 +321,7 @@ def fuse(scores: Mapping[str, Mapping[str, float] | None], config: FusionConfig 
     if config.rule == "evidence":
         rows, strength = [], {}
         for m, p in readings.items():
-            e, info[m] = evidence(p, config.prior(m, list(p)))
+            e, info[m] = evidence(p, config.prior(m, list(p)), config.contamination)
             rows.append(e)
             strength[m] = config.evidence_weight(m) * (1.0 - outside[m]) ** config.abstain_power
         if len(readings) == 1:  # one modality is its own answer (its missing labels get nothing)
