@@ -62,5 +62,10 @@ def test_fit_lowers_dev_nll_and_scores_every_row():
     row = table["words_neutral"]
     assert {"linear (before)", "evidence (new)", "text alone", "voice alone", "face alone"} <= set(row)
     assert 0 <= row["evidence (new)"]["accuracy"] <= 1 and "conflict_rate" in row["evidence (new)"]
+    assert 0 <= row["evidence (new)"]["no_head_top"] <= 1
+    lo, hi = fc.CONTAMINATION_BOUNDS
+    assert lo <= cfg.contamination <= hi
+    plain, _ = fc.fit_pool(fc.evidence_arrays(r, comps, start), start, contamination=False)
+    assert plain.contamination == 0.0                                 # the fusion@2 rule, refit the same way
     only = fc.text_only(r, {"evidence (new)": cfg})
     assert only["evidence (new)"]["same_label_as_text"] == 1.0      # one modality is that modality

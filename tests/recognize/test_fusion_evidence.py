@@ -10,7 +10,7 @@ from affectkit.core.errors import ModelError
 from affectkit.core.labels import EMOTION
 from affectkit.explain import explain_utterance
 from affectkit.recognize.fusion import (FusionConfig, bundled_fusion, calibrated, canonical, evidence,
-                                        evidence_pool, fuse)
+                                        evidence_pool, fuse, robust)
 
 # usual readings like the heads' own: words mostly neutral (MELD), voice and face spread out
 PRIORS = {"text": {"anger": 0.11, "disgust": 0.03, "fear": 0.03, "joy": 0.17, "neutral": 0.46, "sadness": 0.07,
@@ -138,7 +138,8 @@ def test_fuse_agrees_with_the_vectorised_pool_the_fit_uses():
 
 def test_the_shipped_settings_use_the_fitted_evidence_rule():
     cfg = bundled_fusion()
-    assert cfg.rule == "evidence" and cfg.name == "affectkit-late-fusion@2"
+    assert cfg.rule == "evidence" and cfg.name == "affectkit-late-fusion@3"
+    assert 0 < cfg.contamination < 1                                          # fitted, so the floor is on
     assert set(cfg.priors) == {"text", "voice", "face"} and all(w > 0 for w in cfg.evidence_weights.values())
     for m, p in cfg.priors.items():
         assert sum(p.values()) == pytest.approx(1.0, abs=1e-3)
@@ -150,6 +151,8 @@ def test_bad_pool_settings_are_typed_errors(tmp_path):
     for pool, msg in (({"rule": "vote"}, "unknown pooling rule"),
                       ({"rule": "evidence", "evidence_weights": {"text": 0}}, "positive"),
                       ({"rule": "evidence", "abstain_power": -1}, "abstain_power"),
+                      ({"rule": "evidence", "contamination": 1.0}, "contamination"),
+                      ({"rule": "evidence", "contamination": -0.1}, "contamination"),
                       ({"evidence_weights": {}}, "incomplete")):
         path = tmp_path / "c.json"
         path.write_text(json.dumps({**base, "pool": pool}))
@@ -157,3 +160,44 @@ def test_bad_pool_settings_are_typed_errors(tmp_path):
             FusionConfig.load(path)
     path.write_text(json.dumps(base))
     assert FusionConfig.load(path).rule == "linear"                            # settings before the pool
+
+
+# examples/talk.flac, first sentence ("Thanks for coming in..."): the text and voice heads' own scores
+TALK_WORDS = {"anger": 0.015, "disgust": 0.009, "fear": 0.01, "joy": 0.782, "neutral": 0.075, "sadness": 0.014,
+              "surprise": 0.096}
+TALK_VOICE = {"anger": 0.84, "disgust": 0.02, "fear": 0.004, "joy": 0.011, "neutral": 0.091, "sadness": 0.027,
+              "boredom": 0.006}
+
+
+def test_contaminated_evidence_is_floored_and_leaves_no_evidence_alone():
+    r = np.log(np.asarray([1e-4, 0.05, 1.0, 4.0]))
+    assert robust(r, 0.0) is r                                                # eps 0: the plain log-ratio
+    out = robust(r, 0.2)
+    assert out.min() >= np.log(0.2) and out[2] == pytest.approx(0.0)           # ratio 1 stays 0
+    assert out[3] == pytest.approx(np.log(0.2 + 0.8 * 4.0)) and np.all(np.diff(out) > 0)  # monotone
+    e, _ = evidence(canonical(voice(anger=0.95))[0], EV.prior("voice", canonical(voice())[0]), 0.2)
+    assert e.min() >= np.log(0.2) and e[EMOTION.index("surprise")] == 0.0
+
+
+@pytest.mark.parametrize("cfg", ["robust", "shipped"])
+def test_a_two_head_conflict_fuses_to_one_of_the_heads_labels(cfg):
+    cfg = bundled_fusion() if cfg == "shipped" else FusionConfig(**{**EV.__dict__, "contamination": 0.2})
+    both = ("anger", "disgust", "fear", "joy", "sadness")                     # labels both heads can express
+    for a in both:
+        for b in both:
+            if a == b:
+                continue
+            for pa, pb in ((0.8, 0.8), (0.6, 0.9), (0.9, 0.6)):
+                f = fuse({"text": dist(**{a: pa}), "voice": voice(**{b: pb})}, cfg)
+                assert f.label in (a, b), (a, pa, b, pb, f.scores)
+                assert f.conflict and f"text says {a}, voice says {b}" in f.conflicts[0]
+    f = fuse({"text": TALK_WORDS, "voice": TALK_VOICE}, cfg)                   # the real readings
+    assert f.label in ("joy", "anger") and f.conflict
+
+
+def test_without_the_floor_a_conflict_fused_to_a_label_no_head_gave():
+    # fusion@2's fitted parameters (no contamination): joy words + an "angry" voice fused to surprise
+    v2 = FusionConfig(**{**bundled_fusion().__dict__, "contamination": 0.0, "neutral_bias": 0.156,
+                         "evidence_weights": {"text": 0.7591, "voice": 0.502, "face": 0.832}})
+    assert fuse({"text": TALK_WORDS, "voice": TALK_VOICE}, v2).label == "surprise"
+    assert fuse({"text": TALK_WORDS, "voice": TALK_VOICE}).label in ("joy", "anger")
