@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import math
 import platform
 import sys
 import time
@@ -222,7 +221,11 @@ Conflict thresholds: {conflict_note}
   confidence is optimistic. No recording in `../shared/data` is labelled in two modalities:
   the fusion is fit and checked on composites of single-modality readings, which are
   independent given the emotion; real modalities are not, and a real voice is rarely as
-  clear as EmoDB's actors (its evidence weight was fit where it is).
+  clear as EmoDB's actors (its evidence weight was fit where it is). The contamination floor
+  bounds how far one head speaks *against* a label; it does not lower the weight of a head that
+  is confidently wrong out of its domain: in the bundled examples espeak's synthetic voice sounds
+  angry to the voice head and wins its conflicts with the words (flagged). A weight that falls
+  with distance from the voice head's domain would need labelled non-EmoDB speech, which is not here.
 - The text head's T was fit on MELD (conversational English, *Friends*); other registers (clinical
   interviews, meetings) may call for another T.
 - The face head's T was fit on FER2013 PublicTest, the split that also chose its training epoch,
@@ -269,9 +272,9 @@ def pool_section(config: dict, results: dict | None) -> str:
     lines = ["## The evidence rule: parameters and what they were fit on", "",
              f"<!-- figures: bench/results/fusion_composites.json#pool -->",
              f"Evidence weights {ew}; neutral bias {p['neutral_bias']:.2f}; abstention power "
-             f"{p['abstain_power']:.2f}; contamination eps {p.get('contamination', 0.0):.3f} (evidence against a "
-             f"label floored at log eps = {math.log(p['contamination']) if p.get('contamination') else float('-inf'):.2f}, "
-             f"eps fitted within {p['fit'].get('contamination_bounds', '-')}); fit by `{results['command']}` "
+             f"{p['abstain_power']:.2f}; contamination eps {p.get('contamination', 0.0):.3f} (a head's evidence "
+             f"against a label is at least log eps; eps fitted within {p['fit'].get('contamination_bounds', '-')}); "
+             f"fit by `{results['command']}` "
              f"(L-BFGS-B, mean NLL {p['fit']['dev_nll_start']:.3f} -> {p['fit']['dev_nll']:.3f}) on the dev composites only.",
              "", "<!-- figures: bench/results/fusion_composites.json#pool.priors -->",
              f"Usual readings (mean calibrated reading on each head's dev pool): {usual}.", "",
