@@ -174,7 +174,9 @@ HEADS = {"text": calibrate_text, "voice": calibrate_voice, "face": calibrate_fac
 CARD = """# Late fusion of the emotion heads ({name}@{version})
 
 How `affectkit analyze` turns each modality's emotion reading into one answer per utterance
-(`recognize/fusion.py`; settings in `calibration.json`, written by `{command}`).
+(`recognize/fusion.py`; settings in `calibration.json`: the temperatures written by `{command}`,
+the evidence rule's `pool` by `python bench/fusion_composites.py`, which reads those temperatures:
+rerun it after refitting them).
 Its recipe (which heads, the temperature bounds, the fusion weights and conflict thresholds) is
 `recipe.json` beside it; the script reads it by default.
 
@@ -183,12 +185,12 @@ Its recipe (which heads, the temperature bounds, the fusion weights and conflict
    confidence.
 2. **Map to the 7 canonical emotions.** Mass on a head's extra labels (the voice head's EmoDB
    `boredom`) is an abstention: the head's scores are renormalised over its canonical labels and
-   its weight is multiplied by (1 - that mass). A canonical label a head cannot express (the voice
-   head has no `surprise`) is an abstention too: for that label the head takes the consensus of
-   the heads that can express it, so it neither confirms nor denies a surprise the words show.
-3. **Weighted mean** of the calibrated distributions (a linear opinion pool), renormalised over the
-   modalities present: a missing or unusable modality is left out, never guessed.
-   `modality_weights` in the record is each modality's share after that renormalisation.
+   its strength is multiplied by (1 - that mass) (linear rule; to that power in the evidence
+   rule). A canonical label a head cannot express (the voice head has no `surprise`) is an
+   abstention too: the head neither confirms nor denies a surprise the words show (linear rule:
+   it takes the consensus of the heads that can express it; evidence rule: evidence 0).
+3. **Pool**, over the modalities present (a missing or unusable one is left out, never guessed).
+{pool_rule}
 4. **Conflict** when two modalities' top labels differ and the Jensen-Shannon divergence of their
    distributions is at least {jsd} bits, or one reads positive and the other negative (valence
    P(joy) - P(anger, disgust, fear, sadness), or positive - negative sentiment for the text,
@@ -203,7 +205,7 @@ Its recipe (which heads, the temperature bounds, the fusion weights and conflict
 
 ECE: expected calibration error of the top label, 15 equal-width confidence bins (Guo et al., 2017).
 
-## Weights (prior, relative; renormalised over the modalities present)
+{pool_section}## Weights of the linear rule (prior, relative; renormalised over the modalities present)
 
 {weights}
 
@@ -216,8 +218,14 @@ Conflict thresholds: {conflict_note}
 - The voice head's T was fit on EmoDB (German, acted, 10 speakers, 2 s clips), where it is
   accurate (out-of-fold accuracy {voice_acc}) and {voice_conf} (T = {voice_t:.2f} {voice_dir} it).
   On other speech it is out of its domain and less accurate than there, so its calibrated
-  confidence is optimistic; its lower prior weight is what guards against that. No paired
-  text + voice data exists in `../shared/data` to check the fusion itself.
+  confidence is optimistic. No recording in `../shared/data` is labelled in two modalities:
+  the fusion is fit and checked on composites of single-modality readings, which are
+  independent given the emotion; real modalities are not, and a real voice is rarely as
+  clear as EmoDB's actors (its evidence weight was fit where it is). The contamination floor
+  bounds how far one head speaks *against* a label; it does not lower the weight of a head that
+  is confidently wrong out of its domain: in the bundled examples espeak's synthetic voice sounds
+  angry to the voice head and wins its conflicts with the words (flagged). A weight that falls
+  with distance from the voice head's domain would need labelled non-EmoDB speech, which is not here.
 - The text head's T was fit on MELD (conversational English, *Friends*); other registers (clinical
   interviews, meetings) may call for another T.
 - The face head's T was fit on FER2013 PublicTest, the split that also chose its training epoch,
@@ -226,8 +234,88 @@ Conflict thresholds: {conflict_note}
 """
 
 
-def write_card(config: dict, folder: Path) -> None:
-    """MODEL_CARD.md beside calibration.json, from its figures."""
+LINEAR_RULE = """   **Linear rule** (`linear`): the weighted mean of the calibrated distributions (a linear
+   opinion pool) with the prior weights below, each times (1 - the head's abstention mass).
+   `modality_weights` in the record is each modality's share after renormalisation."""
+
+EVIDENCE_RULE = """   **Evidence rule** (`evidence`, the shipped one): each head's reading becomes evidence, the
+   log-ratio of its calibrated probability to its *usual* reading (its mean calibrated reading on
+   its own dev data): log q(y) - log prior(y); a label the head cannot express gets 0 (likelihood
+   ratio 1). A head can be wrong (a voice out of its domain, a still photo that smiles), so each
+   likelihood ratio r = q(y) / prior(y) is *contaminated*: with probability eps the head's reading
+   is taken to say nothing, and its evidence is log(eps + (1 - eps) r), close to log r where the
+   head speaks for a label and never below log eps where it speaks against one. Without that
+   floor (fusion@2) one confident head's evidence against the other's label was unbounded, and a
+   two-head conflict could fuse to a third label neither head ranked first (joy words and an
+   "angry" voice fused to surprise). Fused log-scores = a neutral bias + the sum over heads of
+   evidence x evidence weight x (1 - abstention mass) ^ power; a softmax makes them probabilities
+   (a log-linear pool of robust experts, Bayes' rule for heads independent given the emotion). A text head that says neutral
+   0.6 where it says neutral 0.42 on average brings little evidence: neutral words no longer
+   veto a voice and a face that agree. `modality_weights` is each head's share of the evidence:
+   evidence weight x (1 - abstention mass) ^ power x how far its reading is from its usual one
+   (KL divergence, bits), renormalised. One modality alone is exactly its calibrated reading."""
+
+CONDITION_NAMES = {"all_agree": "all agree", "words_neutral": "words neutral, voice + face agree",
+                   "one_missing": "one modality missing", "one_contradicts": "one modality contradicts",
+                   "all_neutral": "all neutral"}
+
+
+def pool_section(config: dict, results: dict | None) -> str:
+    """The card's section on the evidence rule: its parameters, what they were fit on, and the
+    table by condition (bench/fusion_composites.py's results)."""
+    pool = config.get("pool")
+    if not pool or pool.get("rule") != "evidence" or not results:
+        return ""
+    p = results["pool"]
+    ew = ", ".join(f"{m} {w:.2f}" for m, w in p["evidence_weights"].items())
+    usual = "; ".join(f"{m}: " + ", ".join(f"{l} {v:.2f}" for l, v in pr.items()) for m, pr in p["priors"].items())
+    lines = ["## The evidence rule: parameters and what they were fit on", "",
+             f"<!-- figures: bench/results/fusion_composites.json#pool -->",
+             f"Evidence weights {ew}; neutral bias {p['neutral_bias']:.2f}; abstention power "
+             f"{p['abstain_power']:.2f}; contamination eps {p.get('contamination', 0.0):.3f} (a head's evidence "
+             f"against a label is at least log eps; eps fitted within {p['fit'].get('contamination_bounds', '-')}); "
+             f"fit by `{results['command']}` "
+             f"(L-BFGS-B, mean NLL {p['fit']['dev_nll_start']:.3f} -> {p['fit']['dev_nll']:.3f}) on the dev composites only.",
+             "", "<!-- figures: bench/results/fusion_composites.json#pool.priors -->",
+             f"Usual readings (mean calibrated reading on each head's dev pool): {usual}.", "",
+             "Composites (no recording here is labelled in two modalities): one real reading per modality "
+             "of items with known labels, words from MELD, a voice from EmoDB (out-of-fold: the shipped "
+             "recipe refit without the file's speaker), a face from FER2013. Dev: "
+             + "; ".join(results["splits"]["dev"]["data"].values()) + ". Test, read once after the fit: "
+             + "; ".join(results["splits"]["test"]["data"].values()) + ".", "",
+             "Test composites, accuracy / macro-F1 (macro over the condition's true labels); conflict: share "
+             "flagged; no head's top: share whose fused label no present head ranks first. `evidence@2` is "
+             "the rule without contamination (fusion@2, refit the same way). The test composites were read "
+             "once for fusion@2 and once more for this version, after the fit on dev; nothing was chosen on them.", "",
+             "<!-- figures: bench/results/fusion_composites.json#splits.test +ints -->",
+             "| condition | n | linear (before) | evidence@2 (before) | evidence (new) | conflict (new) "
+             "| no head's top: @2 -> new | text alone | voice alone | face alone |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    table = results["splits"]["test"]["by_condition"]
+    for cond, label in CONDITION_NAMES.items():
+        row = table[cond]
+        cells = [f"{row[r]['accuracy']:.3f} / {row[r]['macro_f1']:.3f}" if r in row else "-"
+                 for r in ("linear (before)", "evidence@2 (before)", "evidence (new)")]
+        alone = [f"{row[f'{m} alone']['accuracy']:.3f}" if f"{m} alone" in row else "-" for m in ("text", "voice", "face")]
+        outside = (f"{row['evidence@2 (before)']['no_head_top']:.3f} -> {row['evidence (new)']['no_head_top']:.3f}"
+                   if "evidence@2 (before)" in row else "-")
+        lines.append(f"| {label} | {row['evidence (new)']['n']} | " + " | ".join(cells) + " | "
+                     f"{row['evidence (new)']['conflict_rate']:.3f} | {outside} | " + " | ".join(alone) + " |")
+    t = results["splits"]["test"]["text_only"]
+    lines += ["", "<!-- figures: bench/results/fusion_composites.json#splits.test.text_only +ints -->",
+              f"Words alone (all {t['text alone']['n']} MELD test utterances): accuracy "
+              f"{t['text alone']['accuracy']:.4f} and weighted F1 {t['text alone']['weighted_f1']:.4f} for the text head, "
+              f"{t['evidence (new)']['accuracy']:.4f} and {t['evidence (new)']['weighted_f1']:.4f} fused: one modality is "
+              "that modality.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def write_card(config: dict, folder: Path, results: dict | None = None) -> None:
+    """MODEL_CARD.md beside calibration.json, from its figures (and the composites' results
+    for the evidence rule: bench/results/fusion_composites.json unless given)."""
+    if results is None and (ROOT / "bench" / "results" / "fusion_composites.json").is_file():
+        results = json.loads((ROOT / "bench" / "results" / "fusion_composites.json").read_text())
+    evidence_rule = (config.get("pool") or {}).get("rule") == "evidence"
     rows = []
     for head, c in config["calibration"].items():
         for name, part in (("fit", c["fit"]), ("held out", c["held_out"])):
@@ -245,7 +333,10 @@ def write_card(config: dict, folder: Path) -> None:
         voice_dir="sharpens" if voice_t < 1 else "softens",
         name=config["name"], version=config["version"], command=config["command"],
         jsd=config["conflict"]["jsd_bits"], valence=config["conflict"]["valence"], rows="\n".join(rows),
-        weights=weights, weights_note=config["weights_note"], conflict_note=config["conflict_note"]))
+        weights=weights, weights_note=config["weights_note"], conflict_note=config["conflict_note"],
+        pool_rule=(EVIDENCE_RULE + "\n\n" + LINEAR_RULE.replace("(`linear`)", "(`linear`, the rule before, kept as a baseline)"))
+        if evidence_rule else LINEAR_RULE,
+        pool_section=pool_section(config, results) if evidence_rule else ""))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -284,8 +375,9 @@ def main(argv: list[str] | None = None) -> None:
     results.pop("earlier_provenance", None)
     if kept:
         results["earlier_provenance"] = kept
-    config = {"format": 1, "kind": "LateFusion", "name": "affectkit-late-fusion", "version": "1",
-              "method": "temperature-scaled probabilities per head; weighted mean over the modalities present",
+    config = {"format": 1, "kind": "LateFusion", "name": "affectkit-late-fusion", "version": old.get("version", "1"),
+              "method": old.get("method", "temperature-scaled probabilities per head; weighted mean over the "
+                                          "modalities present"),
               "temperatures": {**old.get("temperatures", {}), **{h: r["temperature"] for h, r in fitted.items()}},
               "calibration": {**old.get("calibration", {}),
                               **{h: {"model": r["model"], "data": r["data"], "fit": r["fit"],
@@ -295,6 +387,8 @@ def main(argv: list[str] | None = None) -> None:
               "weights": {**old.get("weights", {}), **p["weights"]},
               "weights_note": WEIGHTS_NOTE, "conflict": dict(p["conflict"]), "conflict_note": CONFLICT_NOTE,
               "command": COMMAND, "affectkit_version": __version__}
+    if old.get("pool"):  # the evidence rule's parameters (bench/fusion_composites.py): refit them after new T's
+        config["pool"] = old["pool"]
     if args.limit:
         config["debug_limit"] = args.limit
     args.out.parent.mkdir(parents=True, exist_ok=True)
