@@ -26,15 +26,12 @@ _SCORE_COLUMNS = ("PHQ_Score", "PHQ8_Score", "PHQ_8Total")
 
 
 def edaic_root(path: str | os.PathLike | None = None) -> Path:
-    p = path or os.environ.get(EDAIC_ENV)
-    if not p:
-        raise DataError("E-DAIC is licensed per user (dcapswoz.ict.usc.edu): put the <id>_P folders (with "
-                        "<id>_Transcript.csv) and the split CSVs (train_split.csv, dev_split.csv, test_split.csv, "
-                        f"or labels/detailed_lables.csv) in one folder, then pass --data PATH or set {EDAIC_ENV}=PATH")
-    root = Path(p).expanduser()
-    if not root.is_dir():
-        raise DataError(f"E-DAIC folder not found: {root}")
-    return root
+    from affectkit.bench.datasets.paths import user_folder
+
+    return user_folder(path, EDAIC_ENV, "E-DAIC",
+                       "E-DAIC is licensed per user (dcapswoz.ict.usc.edu): put the <id>_P folders (with "
+                       "<id>_Transcript.csv) and the split CSVs (train_split.csv, dev_split.csv, test_split.csv, "
+                       "or labels/detailed_lables.csv) in one folder")
 
 
 def _find(root: Path, name: str) -> Path | None:
