@@ -11,7 +11,9 @@ Conditions (names appear as rows of the results JSON's robustness table):
                           padding steps and missing rows left as they are
   dilution                text dilution: an irrelevant passage appended to every text, then the
                           text re-embedded (tasks whose text features come from raw text only)
-Every random draw uses numpy default_rng(seed), so a table is reproducible.
+Every random draw uses numpy default_rng(seed), so a table is reproducible. A modality given as
+raw texts (``text.raw``: an object array of strings) is left as it is by the feature-level
+conditions; only ``dilution`` changes it.
 """
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ DILUTION_TEXT = ("By the way, the community library on Elm Street will extend it
                  "and the number 12 bus timetable stays the same on weekdays.")
 
 
+def _numeric(x) -> bool:
+    return np.asarray(x).dtype != object
+
+
 def drop_modality(X: dict[str, np.ndarray], modality: str) -> dict[str, np.ndarray]:
     return {k: v for k, v in X.items() if k != modality}
 
@@ -34,6 +40,9 @@ def random_missing(X: dict[str, np.ndarray], rate: float, seed: int = 0) -> dict
     rng = np.random.default_rng(seed)
     out = {}
     for k in sorted(X):
+        if not _numeric(X[k]):
+            out[k] = X[k]
+            continue
         x = np.array(X[k], dtype=np.float32, copy=True)
         if x.ndim == 3:
             mask = rng.random(x.shape[:2]) < rate
@@ -49,6 +58,8 @@ def feature_std(X: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per-feature std over the non-padding, non-missing steps/rows (training set)."""
     out = {}
     for k, x in X.items():
+        if not _numeric(x):
+            continue
         x = np.asarray(x, dtype=np.float64)
         flat = x.reshape(-1, x.shape[-1])
         keep = ~np.isnan(flat).all(1) & np.any(np.nan_to_num(flat) != 0, axis=1)
@@ -60,6 +71,9 @@ def gaussian_noise(X: dict[str, np.ndarray], sigma: float, std: dict[str, np.nda
     rng = np.random.default_rng(seed)
     out = {}
     for k in sorted(X):
+        if not _numeric(X[k]):
+            out[k] = X[k]
+            continue
         x = np.array(X[k], dtype=np.float32, copy=True)
         noise = rng.normal(size=x.shape).astype(np.float32) * (sigma * std[k]).astype(np.float32)
         if x.ndim == 3:
@@ -75,6 +89,8 @@ def conditions(X_train: dict[str, np.ndarray], modalities: list[str], text_dilut
     out: list[tuple[str, Callable]] = [("clean", lambda X: X)]
     if len(modalities) > 1:
         out += [(f"drop:{m}", (lambda m: lambda X: drop_modality(X, m))(m)) for m in modalities]
+    if not any(_numeric(x) for x in X_train.values()):  # raw texts only: no feature-level condition applies
+        return out + ([("dilution", text_dilution)] if text_dilution is not None else [])
     out += [(f"missing:{r:.1f}", (lambda r: lambda X: random_missing(X, r, seed))(r)) for r in MISSING_RATES]
     out += [(f"noise:{s:g}", (lambda s: lambda X: gaussian_noise(X, s, std, seed))(s)) for s in NOISE_SIGMAS]
     if text_dilution is not None:

@@ -38,6 +38,7 @@ RESULTS_DIR = Path("bench") / "results" / "harness"
 def model_registry():
     """FUSION_MODELS with the harness baselines and, when importable, the torch fusion models."""
     import affectkit.bench.baselines  # noqa: F401  (registers majority, logreg)
+    import affectkit.bench.screen_model  # noqa: F401  (registers screen: the screening heads on raw texts)
     from affectkit.bench import fusion_models
 
     import importlib
@@ -49,6 +50,21 @@ def model_registry():
         except ImportError:  # an optional dependency (torch) missing: its models are not offered
             pass
     return fusion_models.FUSION_MODELS
+
+
+def data_spec(spec: TaskSpec, model: Any) -> TaskSpec:
+    """The task with the model's own input features where it declares them (``input_features``,
+    e.g. ``{"text": "text.raw"}``: a model that reads the texts themselves)."""
+    want = getattr(model, "input_features", None)
+    if not want:
+        return spec
+    import dataclasses
+
+    missing = sorted(set(want) - set(spec.features))
+    if missing:
+        raise InputError(f"{spec.task}: model {type(model).__name__} reads {missing}, which this task does not have "
+                         f"(it has {sorted(spec.features)})")
+    return dataclasses.replace(spec, features={**spec.features, **want})
 
 
 def _take(X: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
@@ -158,6 +174,10 @@ def _dilution_features(spec: TaskSpec, data: TaskData, rows: np.ndarray, debug: 
     if data.texts is None or not ex.startswith("text."):
         return None
     texts = [f"{data.texts[i]} {R.DILUTION_TEXT}" for i in rows]
+    if data.X["text"].dtype == object:  # a model that reads the texts (text.raw)
+        full = data.X["text"].copy()
+        full[rows] = np.asarray(texts, dtype=object)
+        return full
     full = np.zeros_like(data.X["text"])
     full[rows] = text_features(texts, ex, debug, cache_root)
     return full
@@ -190,7 +210,7 @@ def run_task(spec: TaskSpec, model: Any, seeds: Sequence[int] = (0,), *, data: T
     (``engine.cells``); the results are those of the local run."""
     t_start = time.perf_counter()
     if data is None:
-        data = load_task_data(spec, path=data_path, debug=debug, cache_root=cache_root)
+        data = load_task_data(data_spec(spec, model), path=data_path, debug=debug, cache_root=cache_root)
     folds = _folds(spec, data)
     pretrained = not seeds
     if pretrained and spec.protocol != "official":
@@ -226,7 +246,7 @@ def run_task(spec: TaskSpec, model: Any, seeds: Sequence[int] = (0,), *, data: T
     else:
         counts["folds"] = len(folds)
     return {
-        "task": spec.task, "task_version": spec.version, "task_spec": spec.to_dict(),
+        "task": spec.task, "task_version": spec.version, "task_spec": data_spec(spec, model).to_dict(),
         "model": model_name or type(model).__name__, "config": config or _params(model),
         "protocol": spec.protocol, "seeds": list(seeds), "debug": debug, "weak": spec.weak,
         "n": counts, "modalities": {k: list(v.shape[1:]) for k, v in data.X.items()},
@@ -335,8 +355,8 @@ def train_and_save(spec: TaskSpec, name: str, out_dir: str | Path, config: dict 
                    data_path: str | None = None, debug: bool = False, cache_root: str | None = None) -> Path:
     """Fit on the training split (official) or on every row (fold protocols: a model for use,
     not for scoring) and save to ``out_dir``: harness.json + the model's own files."""
-    data = load_task_data(spec, path=data_path, debug=debug, cache_root=cache_root)
     model = make_model(name, config)
+    data = load_task_data(data_spec(spec, model), path=data_path, debug=debug, cache_root=cache_root)
     if spec.protocol == "official":
         tr = np.flatnonzero(np.asarray(data.part) == "train")
         va = np.flatnonzero(np.asarray(data.part) == "valid")

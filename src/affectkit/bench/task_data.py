@@ -7,7 +7,7 @@ for MMSA). :func:`featurize` then fills ``X`` (modality -> array) with the task'
 
 Debug mode (``debug=True``): the same loaders on tiny data - the first rows of each class of
 the real files under ../shared/data, or a tiny synthetic file of the exact format for the
-datasets users bring (MMSA pickle, IEMOCAP, DAIC-WOZ, RAVDESS, CREMA-D) - and cheap stand-in
+datasets users bring (MMSA pickle, IEMOCAP, DAIC-WOZ, E-DAIC, RAVDESS, CREMA-D) - and cheap stand-in
 features (hashed words for text, a hash of the file for audio) so that every (task, model)
 pair runs end to end in seconds.
 """
@@ -191,24 +191,42 @@ def _iemocap(spec: TaskSpec, path=None, debug=False) -> TaskData:
                     audio=df.wav.tolist(), info={"speakers": sorted(set(df.speaker))})
 
 
-@DATA_LOADERS.register("daic")
-def _daic(spec: TaskSpec, path=None, debug=False) -> TaskData:
+def _interviews(spec: TaskSpec, load: Callable, path, include: bool) -> TaskData:
+    """Session-level interview tasks (DAIC-WOZ, E-DAIC): one row per interview, the PHQ-8 score or
+    its binary label (PHQ-8 >= 10) as the target."""
     import pandas as pd
 
+    frames = [load(name, path, include_interviewer=include).assign(_part=role) for role, name in spec.split.items()]
+    df = pd.concat(frames, ignore_index=True)
+    if spec.target == "regression":
+        if df.phq8.isna().any():
+            raise DataError(f"{spec.task}: the label files give no PHQ-8 score for "
+                            f"{int(df.phq8.isna().sum())} sessions (a score regression needs PHQ_Score)")
+        y = df.phq8.to_numpy(dtype=np.float32)
+    else:
+        y = df.label.to_numpy(dtype=np.int64)
+    return TaskData(y=y, part=df["_part"].to_numpy(), texts=df.text.tolist(),
+                    info={"include_interviewer": include, "participants": df.participant.astype(int).tolist()})
+
+
+@DATA_LOADERS.register("daic")
+def _daic(spec: TaskSpec, path=None, debug=False) -> TaskData:
     from affectkit.bench.datasets.daic import load_daic
     from affectkit.bench.datasets.synthetic import write_daic
 
     if debug and path is None:
         path = write_daic(_debug_dir("daic") / "daic", n=(12, 6, 6))
-    include = bool(spec.loader_args.get("include_interviewer", False))
-    frames = [load_daic(name, path, include_interviewer=include).assign(_part=role) for role, name in spec.split.items()]
-    df = pd.concat(frames, ignore_index=True)
-    if spec.target == "regression":
-        y = df.phq8.to_numpy(dtype=np.float32)
-    else:
-        y = df.label.to_numpy(dtype=np.int64)
-    return TaskData(y=y, part=df["_part"].to_numpy(), texts=df.text.tolist(),
-                    info={"include_interviewer": include})
+    return _interviews(spec, load_daic, path, bool(spec.loader_args.get("include_interviewer", False)))
+
+
+@DATA_LOADERS.register("edaic")
+def _edaic(spec: TaskSpec, path=None, debug=False) -> TaskData:
+    from affectkit.bench.datasets.edaic import load_edaic
+    from affectkit.bench.datasets.synthetic import write_edaic
+
+    if debug and path is None:
+        path = write_edaic(_debug_dir("edaic") / "edaic", n=(12, 6, 6))
+    return _interviews(spec, load_edaic, path, bool(spec.loader_args.get("include_interviewer", False)))
 
 
 @DATA_LOADERS.register("ravdess")
@@ -284,7 +302,11 @@ def featurize(spec: TaskSpec, data: TaskData, debug: bool = False, cache_root: s
     for mod, ex in spec.features.items():
         if mod in data.X:
             continue
-        if ex.startswith("text."):
+        if ex == "text.raw":  # the texts themselves, for models that read text (the screening heads)
+            if data.texts is None:
+                raise DataError(f"{spec.task}: no texts for the text modality")
+            data.X[mod] = np.asarray(data.texts, dtype=object)
+        elif ex.startswith("text."):
             if data.texts is None:
                 raise DataError(f"{spec.task}: no texts for the text modality")
             data.X[mod] = _by_split(data, lambda texts: text_features(texts, ex, debug, cache_root))

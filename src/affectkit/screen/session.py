@@ -67,7 +67,7 @@ def choose_speakers(segments: Sequence[dict], speakers: Sequence[str] | None = N
     return [n for n in order if n not in excluded], excluded, warnings
 
 
-def _chunks(texts: Sequence[str], size: int = CHUNK_WORDS) -> list[str]:
+def chunk_texts(texts: Sequence[str], size: int = CHUNK_WORDS) -> list[str]:
     """Consecutive utterances joined into chunks of at least ``size`` words (a short tail joins
     the chunk before it)."""
     out, cur, n = [], [], 0
@@ -182,7 +182,7 @@ def screen_segments(segments: Sequence[dict], *, channels: set[str] | None = Non
                          reason=f"only {n_words} words from {who} (at least {min_words} are needed for the stress "
                                 "and depression readings; the crisis check ran on every word)")
         else:
-            chunks = _chunks([s["text"] for _, s in own])
+            chunks = chunk_texts([s["text"] for _, s in own])
             probs = model.probabilities(chunks)
             block["status"] = "screened"
             for task, head in model.heads.items():

@@ -32,15 +32,11 @@ class InterviewerLeakWarning(UserWarning):
 
 
 def daic_root(path: str | os.PathLike | None = None) -> Path:
-    p = path or os.environ.get(DAIC_ENV)
-    if not p:
-        raise DataError("DAIC-WOZ is licensed per user (dcapswoz.ict.usc.edu): put the transcripts "
-                        "(<id>_P/<id>_TRANSCRIPT.csv) and the AVEC 2017 split CSVs in one folder, then "
-                        f"pass --data PATH or set {DAIC_ENV}=PATH")
-    root = Path(p).expanduser()
-    if not root.is_dir():
-        raise DataError(f"DAIC-WOZ folder not found: {root}")
-    return root
+    from affectkit.bench.datasets.paths import user_folder
+
+    return user_folder(path, DAIC_ENV, "DAIC-WOZ",
+                       "DAIC-WOZ is licensed per user (dcapswoz.ict.usc.edu): put the transcripts "
+                       "(<id>_P/<id>_TRANSCRIPT.csv) and the AVEC 2017 split CSVs in one folder")
 
 
 def _split_table(root: Path, split: str) -> pd.DataFrame:

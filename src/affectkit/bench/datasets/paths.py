@@ -27,3 +27,15 @@ def dataset_file(*parts: str) -> Path:
     if not path.is_file():
         raise DataError(f"dataset file missing: {path}")
     return path
+
+
+def user_folder(path, env: str, name: str, how: str) -> Path:
+    """The folder of a dataset users bring: ``path``, else ``$env``; DataError saying ``how`` to get
+    and arrange it when neither is given, or naming the folder when it is not there."""
+    p = path or os.environ.get(env)
+    if not p:
+        raise DataError(f"{how}, then pass --data PATH or set {env}=PATH")
+    root = Path(p).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{name} folder not found: {root}")
+    return root

@@ -1,4 +1,4 @@
-"""Tiny files in the exact on-disk formats of the datasets users bring (IEMOCAP, DAIC-WOZ,
+"""Tiny files in the exact on-disk formats of the datasets users bring (IEMOCAP, DAIC-WOZ, E-DAIC,
 RAVDESS, CREMA-D; MMSA pickles are in datasets.mmsa): for the loaders' tests and the harness's
 debug runs. Contents are random; only the layout, names and columns are real."""
 from __future__ import annotations
@@ -85,6 +85,38 @@ def write_daic(root: Path, n: tuple[int, int, int] = (8, 4, 4), seed: int = 0) -
             (d / f"{pid}_TRANSCRIPT.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
             pid += 1
         (root / files[split]).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+
+def write_edaic(root: Path, n: tuple[int, int, int] = (8, 4, 4), seed: int = 0, labels_folder: bool = True) -> Path:
+    """E-DAIC layout: <id>_P/<id>_Transcript.csv (comma-separated Start_Time,End_Time,Text,Confidence;
+    ASR text, no speaker column) and train_split.csv / dev_split.csv / test_split.csv (Participant_ID,
+    Gender, PHQ_Binary, PHQ_Score, PCL-C (PTSD), PTSD Severity), in ``labels/`` when ``labels_folder``."""
+    import csv
+
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    labels = root / "labels" if labels_folder else root
+    labels.mkdir(exist_ok=True)
+    pid = 600
+    for split, m in zip(("train", "dev", "test"), n):
+        with open(labels / f"{split}_split.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["Participant_ID", "Gender", "PHQ_Binary", "PHQ_Score", "PCL-C (PTSD)", "PTSD Severity"])
+            for i in range(m):
+                score = int(rng.integers(10, 25)) if i % 2 else int(rng.integers(0, 10))
+                w.writerow([pid, "female" if i % 2 else "male", int(score >= 10), score, int(score >= 14),
+                            float(rng.integers(17, 60))])
+                d = root / f"{pid}_P"
+                d.mkdir(exist_ok=True)
+                line = ("i feel tired, down and hopeless lately" if score >= 10 else "pretty good, thanks for asking")
+                with open(d / f"{pid}_Transcript.csv", "w", newline="", encoding="utf-8") as tf:
+                    tw = csv.writer(tf)
+                    tw.writerow(["Start_Time", "End_Time", "Text", "Confidence"])
+                    for j in range(4):
+                        tw.writerow([f"{14.3 + 5 * j:.1f}", f"{16.1 + 5 * j:.1f}", line, f"{0.9 - 0.01 * j:.9f}"])
+                pid += 1
     return root
 
 
