@@ -75,9 +75,6 @@ class Allowed:
 # Figures the `refpoints` branch (issue 15) is sourcing now, with new bench scripts and results.
 # Remove each entry once its results file and marker are merged.
 PENDING: list[Allowed] = [
-    Allowed("README.md", "frozen MiniLM + LR 0.561", ("0.561", "0.421"), "text reference points (issue 15, refpoints)"),
-    Allowed("README.md", "frozen MiniLM + LR 0.685", ("0.685", "0.879"), "text reference points (issue 15, refpoints)"),
-    Allowed("README.md", "TF-IDF + LR 0.452", ("0.452",), "text reference points (issue 15, refpoints)"),
     Allowed("README.md", "issue-3 anchors", ("0.617", "0.747", "0.706", "0.831"),
             "EmoDB eGeMAPS/ComParE anchors (issue 15, refpoints)"),
 ]
