@@ -280,3 +280,16 @@ def llm_cache(tmp_path):
     from affectkit.llm.cache import ResponseCache
 
     return ResponseCache(tmp_path / "llm-cache")
+
+
+def run_cli(capsys, monkeypatch, argv, stdin: bytes | None = None):
+    """``affectkit ARGV`` in-process, with ``stdin`` bytes: (exit status, stdout, stderr)."""
+    import io
+
+    from affectkit.cli import main
+
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    rc = main(argv)
+    out, err = capsys.readouterr()
+    return rc, out, err

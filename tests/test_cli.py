@@ -1,5 +1,4 @@
 """The command-line contract (scripts depend on it)."""
-import io
 import json
 import sys
 
@@ -9,15 +8,11 @@ import pytest
 from affectkit.cli import main
 from affectkit.core.labels import EMOTION, SENTIMENT
 
+from conftest import run_cli as run  # noqa: E402
+
 EXAMPLE = "examples/interview.srt"
 
 
-def run(capsys, monkeypatch, argv, stdin: bytes | None = None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-    rc = main(argv)
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def check_record(rec, text):

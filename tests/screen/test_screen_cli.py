@@ -1,7 +1,6 @@
 """``affectkit predict screen`` and ``affectkit screen`` as a user runs them: one JSON line per
 input in order, bad lines recorded and the rest run, the disclaimer in every output, a speaker
 that is not there is one clear line, and the same answers from several threads at once."""
-import io
 import json
 import sys
 import threading
@@ -9,20 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from affectkit.cli import main
 from affectkit.schema import problems
 from affectkit.screen import DISCLAIMER, screen_texts
+
+from conftest import run_cli as run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVIEW = str(ROOT / "examples" / "interview.srt")
 
 
-def run(capsys, monkeypatch, argv, stdin: bytes | None = None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-    rc = main(argv)
-    out, err = capsys.readouterr()
-    return rc, out, err
 
 
 def test_predict_screen_lines_in_order_with_errors_recorded(capsys, monkeypatch):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from affectkit.bench.datasets.paths import user_folder
 from affectkit.core.errors import DataError
 
 RAVDESS_EMOTIONS = {"01": "neutral", "02": "calm", "03": "happy", "04": "sad", "05": "angry",
@@ -58,13 +59,7 @@ def parse_cremad(name: str) -> dict:
 
 
 def _folder(path, env: str, what: str, hint: str) -> Path:
-    p = path or os.environ.get(env)
-    if not p:
-        raise DataError(f"{what} is not in ../shared/data: download it ({hint}), then pass --data PATH or set {env}=PATH")
-    root = Path(p).expanduser()
-    if not root.is_dir():
-        raise DataError(f"{what} folder not found: {root}")
-    return root
+    return user_folder(path, env, what, f"{what} is not in ../shared/data: download it ({hint})")
 
 
 def load_ravdess(path: str | os.PathLike | None = None, channel: str = "speech") -> pd.DataFrame:
