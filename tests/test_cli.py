@@ -1,6 +1,5 @@
 """The command-line contract (scripts depend on it)."""
 import json
-import sys
 
 import pandas as pd
 import pytest

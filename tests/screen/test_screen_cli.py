@@ -2,7 +2,6 @@
 input in order, bad lines recorded and the rest run, the disclaimer in every output, a speaker
 that is not there is one clear line, and the same answers from several threads at once."""
 import json
-import sys
 import threading
 from pathlib import Path
 
