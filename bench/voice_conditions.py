@@ -1,0 +1,26 @@
+"""The domain-shift benchmark's recording conditions (bench/voice_shift.py), kept apart so the
+training script and the benchmark read the same lists.
+
+DEV conditions choose a recipe; TEST conditions are read once, for the report. Both are disjoint
+from each other and from the training augmentation's ranges (affectkit.train.augment.TRAIN_AUGMENT).
+"""
+from __future__ import annotations
+
+DEV = {
+    "noise white 15 dB": [{"kind": "noise", "snr_db": 15.0, "color": "white", "seed": 101}],
+    "room RT60 0.35 s": [{"kind": "reverb", "rt60": 0.35, "seed": 102}],
+    "crop 1.2 s": [{"kind": "crop", "seconds": 1.2, "where": 0.5}],
+}
+
+TEST = {
+    "speed 0.85": [{"kind": "speed", "factor": 0.85}],
+    "speed 1.15": [{"kind": "speed", "factor": 1.15}],
+    "pitch -3.5 st": [{"kind": "pitch", "semitones": -3.5}],
+    "pitch +3.5 st": [{"kind": "pitch", "semitones": 3.5}],
+    "noise brown 10 dB": [{"kind": "noise", "snr_db": 10.0, "color": "brown", "seed": 201}],
+    "noise white 5 dB": [{"kind": "noise", "snr_db": 5.0, "color": "white", "seed": 202}],
+    "room RT60 0.8 s": [{"kind": "reverb", "rt60": 0.8, "seed": 203}],
+    "opus 8 kbps": [{"kind": "codec", "name": "opus", "kbps": 8}],
+    "level +12 dB (clipped)": [{"kind": "gain", "db": 12.0}],
+    "crop 0.6 s": [{"kind": "crop", "seconds": 0.6, "where": 0.5}],
+}
