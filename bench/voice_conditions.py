@@ -1,10 +1,15 @@
 """The domain-shift benchmark's recording conditions (bench/voice_shift.py), kept apart so the
 training script and the benchmark read the same lists.
 
+Conditions are applied to every other EmoDB file (sorted by name: 268 of 535, all speakers,
+emotions and sentences), to keep feature extraction within minutes on two cores.
+
 DEV conditions choose a recipe; TEST conditions are read once, for the report. Both are disjoint
 from each other and from the training augmentation's ranges (affectkit.train.augment.TRAIN_AUGMENT).
 """
 from __future__ import annotations
+
+SUBSET_STEP = 2  # conditions use files[::SUBSET_STEP]
 
 DEV = {
     "noise white 15 dB": [{"kind": "noise", "snr_db": 15.0, "color": "white", "seed": 101}],
@@ -13,10 +18,8 @@ DEV = {
 }
 
 TEST = {
-    "speed 0.85": [{"kind": "speed", "factor": 0.85}],
     "speed 1.15": [{"kind": "speed", "factor": 1.15}],
     "pitch -3.5 st": [{"kind": "pitch", "semitones": -3.5}],
-    "pitch +3.5 st": [{"kind": "pitch", "semitones": 3.5}],
     "noise brown 10 dB": [{"kind": "noise", "snr_db": 10.0, "color": "brown", "seed": 201}],
     "noise white 5 dB": [{"kind": "noise", "snr_db": 5.0, "color": "white", "seed": 202}],
     "room RT60 0.8 s": [{"kind": "reverb", "rt60": 0.8, "seed": 203}],
