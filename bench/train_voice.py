@@ -44,6 +44,8 @@ from affectkit.train.recipes import recipe_record, run_source, script_recipe, wr
 from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead  # noqa: E402
 from affectkit.bench.voice_eval import emodb_matrix  # noqa: E402
 from affectkit.train.voice import make_extractor  # noqa: E402
+from affectkit.bench.voice_shift import Recipe, evaluate  # noqa: E402
+from affectkit.train.augment import condition_features, train_chains  # noqa: E402
 
 CARD = """# Speech-emotion head (voice.emotion) {version}
 
@@ -118,19 +120,40 @@ def main(argv: list[str] | None = None) -> int:
     df, X = emodb_matrix(1 if args.debug else None, speakers=speakers, jobs=args.jobs, cache_root=args.cache,
                          extractor=extractor)
     y, spk = df.emotion.to_numpy(), df.speaker.to_numpy()
-    print(f"features: {X.shape[0]} files x {X.shape[1]} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
-    cv = None
+    X = X.reset_index(drop=True)
+    copies = int(p["augment"]["copies"])
+    X_aug = None
+    if copies:  # altered copies of every file (affectkit.train.augment), cached like the clean features
+        X_aug, failed = condition_features(df.path.tolist(), [[train_chains(f, k, p["augment"]["seed"])
+                                                               for k in range(copies)] for f in df.path],
+                                           extractor, args.cache, args.jobs)
+        for line in failed:
+            print(f"augmentation failed (copy left out): {line}", file=sys.stderr)
+    recipe = Recipe("voice.emotion", make_head(), copies, p["boredom"], p["output"])
+    print(f"features: {X.shape[0]} files x {X.shape[1]}, {copies} altered copies each "
+          f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    cv = canonical = None
     if not args.no_cv:
-        cv = loso(make_head(), X, y, spk, p["cv_protocol"])
+        if copies or p["boredom"] != "keep":
+            if p["cv_protocol"] != "strict":
+                ap.error("augmented or boredom-merged recipes are scored under the strict protocol only")
+            r = evaluate(recipe, df, X, X_aug, schemes=("loso",))[p["output"]]["loso"]
+            canonical = {k: r[k] for k in ("uar", "accuracy", "per_class_recall", "neutral_recall")}
+            cv = {"uar": r["native_uar"], "accuracy": r["native_accuracy"],
+                  "per_class_recall": r["native_per_class_recall"]}
+        else:
+            cv = loso(make_head(), X, y, spk, p["cv_protocol"])
         print(f"{p['cv_protocol']} LOSO: UAR {cv['uar']:.4f}  accuracy {cv['accuracy']:.4f}", file=sys.stderr)
-    head = make_head().fit(X, y)
-    meta = {"name": "voice.emotion", "affectkit_version": __version__,
+    head = recipe.fit(X, y, X_aug, np.ones(len(y), dtype=bool))
+    meta = {"name": "voice.emotion", "affectkit_version": __version__, "version": doc.get("model_version"),
+            "output": p["output"],
             "extractor": {"name": extractor.name, "version": extractor.version, "params": extractor.get_params()},
             "normalisation": "strict: standardised with training statistics (EmoDB), one file at a time",
             "training": {"data": "EmoDB (../shared/data/speech/emodb, altered copy)", "n": int(len(y)),
                          "speakers": sorted(set(spk)), "debug": bool(args.debug), "seed": p["seed"],
                          "recipe": recipe_record(doc, ROOT),
-                         "loso_strict": None if cv is None else {"uar": cv["uar"], "accuracy": cv["accuracy"]}}}
+                         "loso_strict": None if cv is None else {"uar": cv["uar"], "accuracy": cv["accuracy"]},
+                         "augment": p["augment"], "boredom": p["boredom"]}}
     head.save(out, meta=meta)
     command = "python bench/train_voice.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
     write_recipe(doc, out, source=run_source(doc, command, ROOT))
@@ -157,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         seconds=seconds)
     (out / "MODEL_CARD.md").write_text(card)
     scores = {"loso_strict_uar": None if cv is None else cv["uar"],
-              "loso_strict_accuracy": None if cv is None else cv["accuracy"]}
+              "loso_strict_accuracy": None if cv is None else cv["accuracy"],
+              "loso_strict_per_class_recall": None if cv is None else cv["per_class_recall"],
+              "loso_strict_canonical": canonical}
     if not args.debug:
         write_results(ROOT / "bench" / "results" / "voice_train.json",
                       {"command": command, "seed": p["seed"], "recipe": meta["training"]["recipe"],

@@ -140,8 +140,9 @@ def evaluate(recipe: Recipe, df: pd.DataFrame, X: pd.DataFrame, X_aug: pd.DataFr
         native = training_labels(y, recipe.boredom)
         for o in outputs:
             r = summarise(truth, pred[o])
-            r["native_uar"] = round(metrics.uar(native, own.astype(str)), 4)
-            r["native_labels"] = sorted(set(native))
+            n = summarise(native, own.astype(str), sorted(set(native)))
+            r["native_uar"], r["native_accuracy"] = n["uar"], n["accuracy"]
+            r["native_per_class_recall"] = n["per_class_recall"]
             res[o][scheme] = r
             if cond_pred:
                 res[o]["conditions"] = {}
