@@ -6,8 +6,9 @@
 
 Folds (affectkit.bench.voice_shift): strict leave-one-speaker-out, and speaker+sentence folds
 (two unseen speakers saying sentences the head never heard). Conditions (bench/voice_conditions.py,
-applied to every other file): DEV ones to choose with, TEST ones read once for the report; all
-disjoint from the training augmentation (affectkit.train.augment.TRAIN_AUGMENT).
+applied to every other file): DEV ones to choose with, TEST ones read once for the report; the TEST
+ones outside every range of the training augmentation (affectkit.train.augment.TRAIN_AUGMENT), the
+DEV ones not (so the dev score favours augmentation; the TEST figures are the measure).
 
 Every candidate recipe is scored on the dev figures only (``dev_score``: the mean canonical UAR
 of the speaker+sentence folds and of the LOSO heads on each DEV condition); among those whose

@@ -3,8 +3,9 @@
 ``train_chains`` draws, for one file and copy, a random chain of recording conditions
 (``io.conditions``) from ``TRAIN_AUGMENT``: other speakers (speed, pitch), rooms (reverberation),
 microphones and lines (noise, codecs), levels (gain, clipping, quantisation) and lengths (crops,
-repeats). The ranges are chosen *disjoint* from the conditions the domain-shift benchmark tests
-with (``bench/voice_shift.py``), so a gain there is generalisation, not a seen condition.
+repeats). The ranges are chosen *disjoint* from the TEST conditions of the domain-shift benchmark
+(``bench/voice_shift.py``), so a gain there is generalisation, not a seen condition (its DEV
+conditions do fall inside these ranges).
 
 ``condition_features`` extracts the head's input of altered copies and caches each one in the
 FeatureCache (``$AFFECTKIT_CACHE``), keyed by the file's content, the extractor and the chain:
