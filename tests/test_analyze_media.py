@@ -47,7 +47,7 @@ def test_analyze_audio_with_a_transcript_and_records_frame(tmp_path, two_utteran
     df = affectkit.records_frame(doc)
     assert len(df) == 1 and df.loc[0, "start"] == 0.5 and df.loc[0, "end"] == 2.5
     assert df.loc[0, "emotion"] in affectkit.EMOTION.labels and df.loc[0, "voice_emotion"] in affectkit.EMOTION.labels
-    assert {"voice_joy", "voice_boredom", "pitch_rel", "loudness_rel_db", "sentiment_positive", "errors",
+    assert {"voice_joy", "voice_neutral", "pitch_rel", "loudness_rel_db", "sentiment_positive", "errors",
             "weight_text", "weight_voice", "conflict", "explanation"} <= set(df.columns)
     assert df.loc[0, "weight_text"] + df.loc[0, "weight_voice"] == pytest.approx(1.0, abs=1e-3)
     assert doc["summary"]["voice_emotion_counts"] == {df.loc[0, "voice_emotion"]: 1}

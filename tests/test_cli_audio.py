@@ -8,7 +8,7 @@ import pytest
 from affectkit.cli import main
 from affectkit.core.labels import EMOTION, SENTIMENT
 
-VOICE_LABELS = {"anger", "disgust", "fear", "joy", "neutral", "sadness", "boredom"}  # the head's classes (EmoDB)
+VOICE_LABELS = {"anger", "disgust", "fear", "joy", "neutral", "sadness"}  # the v2 head's classes (EmoDB, boredom as neutral)
 SRT = """1
 00:00:00,000 --> 00:00:02,700
 Ann: I really did not expect to see you here today.

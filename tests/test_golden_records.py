@@ -2,7 +2,8 @@
 labels exact, scores within 0.01 (CPU kernels differ between machines in the last digits), the
 same utterances, models and summary counts. tests/data/golden/*.json came from
 `affectkit analyze examples/<name> --format json` at commit a1f36e6 (default options: speech-to-text
-on, explanations on), reduced to what a refactor must not change."""
+on, explanations on), reduced to what a refactor must not change; talk.flac and talking_head.mp4
+regenerated the same way for the voice head v2 (issue 21: its readings changed)."""
 import json
 from pathlib import Path
 

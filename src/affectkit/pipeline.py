@@ -79,13 +79,14 @@ class VoicePipeline:
         return self._model
 
     def __call__(self, inputs: str | Sequence[str]) -> Prediction | list[Prediction]:
-        from affectkit.recognize.voice_affect import input_extractor, to_prediction
+        from affectkit.recognize.voice_affect import head_output, input_extractor, to_prediction
 
         single = isinstance(inputs, str) or hasattr(inputs, "__fspath__")
         paths = [inputs] if single else list(inputs)
         extractor = input_extractor(self.model)
         classes = [str(c) for c in self.model.classes_]
-        preds = [to_prediction(classes, self.model.predict_proba(extractor.extract(str(p)))[0]) for p in paths]
+        preds = [to_prediction(classes, self.model.predict_proba(extractor.extract(str(p)))[0], head_output(self.model))
+                 for p in paths]
         return preds[0] if single else preds
 
 

@@ -129,13 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "the whole file is one utterance).\n\nOutput, one JSON line per file, in order:\n"
                     '  {"path", "emotion", "emotion_scores": {label: prob}, "cues": {pitch_hz, pitch_range_st, '
                     "loudness_db,\n   syllable_rate, pause_ratio, voiced_ratio, jitter, shimmer_db, hnr_db}}\n"
-                    "emotion_scores sum to 1 over anger disgust fear joy neutral sadness and boredom (an extra "
-                    "label from\nthe training data, EmoDB); \"emotion\" is the most probable canonical label "
-                    "(never boredom).\n"
+                    "emotion_scores sum to 1 over the model's labels (the bundled v2: anger disgust fear joy "
+                    "neutral sadness;\nEmoDB's boredom is trained as neutral); \"emotion\" is the most probable "
+                    "canonical label.\n"
                     'A bad file gives {"path", "error"} on its own line; the others still run; exit status 1.\n\n'
                     "Normalisation: the bundled model sees one file at a time, so it standardises features with\n"
                     "statistics of its training speakers (the \"strict\" protocol), not of this speaker's own voice;\n"
-                    "it was trained on German acted speech (EmoDB, 10 speakers): treat its scores as a cue, not a verdict.\n"
+                    "it was trained on German acted speech (EmoDB, 10 speakers, with altered copies: speed, pitch, rooms,\n"
+                    "noise, codecs, levels, lengths): treat its scores as a cue, not a verdict.\n"
                     "Features are cached in $AFFECTKIT_CACHE (default ~/.cache/affectkit) unless --no-cache.",
         epilog=EPILOG)
     pvoice.add_argument("inputs", nargs="+", metavar="FILE", help="audio or video files")

@@ -50,13 +50,36 @@ def label_order(classes: Sequence[str]) -> list[str]:
     return [l for l in EMOTION.labels if l in known] + sorted(known - set(EMOTION.labels))
 
 
-def to_prediction(classes: Sequence[str], probs: np.ndarray) -> Prediction:
-    """Scores over every class (extras included); the label is the most probable *canonical*
-    label, as the analysis record requires (an extra label such as boredom never becomes it)."""
+OUTPUTS = ("hide", "neutral")  # what the output does with an extra label (EmoDB's boredom)
+
+
+def canonical_scores(classes: Sequence[str], probs: np.ndarray, output: str = "hide") -> tuple[str, dict[str, float]]:
+    """(label, scores) from a head's probabilities. ``output`` "hide": scores over every class,
+    extras included, and the label is the most probable *canonical* one (an extra such as boredom
+    never becomes it); "neutral": an extra's mass is added to neutral (boredom is low-arousal,
+    flat speech: what the canonical labels call neutral), so the scores are canonical only."""
+    if output not in OUTPUTS:
+        raise ModelError(f"unknown voice output mapping {output!r}; known: {', '.join(OUTPUTS)}")
     order = label_order(classes)
-    scores = {l: float(probs[list(classes).index(l)]) for l in order}
-    canonical = [l for l in order if l in EMOTION]
-    return Prediction(max(canonical, key=scores.get), scores)
+    idx = {c: i for i, c in enumerate(classes)}
+    scores = {l: float(probs[idx[l]]) for l in order}
+    if output == "neutral":
+        extra = sum(v for l, v in scores.items() if l not in EMOTION)
+        scores = {l: v for l, v in scores.items() if l in EMOTION}
+        scores["neutral"] = scores.get("neutral", 0.0) + extra
+    canonical = [l for l in scores if l in EMOTION]
+    return max(canonical, key=scores.get), scores
+
+
+def to_prediction(classes: Sequence[str], probs: np.ndarray, output: str = "hide") -> Prediction:
+    """``canonical_scores`` as a Prediction (the analysis record requires a canonical label)."""
+    label, scores = canonical_scores(classes, probs, output)
+    return Prediction(label, scores)
+
+
+def head_output(head: VoiceEmotionHead) -> str:
+    """The output mapping a head was shipped with (its config's ``output``; "hide" before v2)."""
+    return str(getattr(head, "config_", {}).get("output") or "hide")
 
 
 def voice_model_name(head: VoiceEmotionHead) -> str:
@@ -98,7 +121,7 @@ def voice_records(paths: Sequence[str], *, head: VoiceEmotionHead | None = None,
         try:
             feats = _extract(cache, extractor, path)
             cues = _extract(cache, prosody, path)
-            pred = to_prediction(classes, head.predict_proba(feats)[0])
+            pred = to_prediction(classes, head.predict_proba(feats)[0], head_output(head))
             out.append({"path": str(path), "emotion": pred.label,
                         "emotion_scores": round_scores(pred.scores, digits),
                         "cues": _cue_values(cues.iloc[0], digits)})
@@ -148,7 +171,7 @@ def segment_readings(x: np.ndarray, sr: int, segments: Sequence[Segment], *, hea
             out.append((None, f"voice: the utterance is {length:.2f} s long; reading emotion from the voice "
                               f"needs at least {min_seconds:g} s (the model learned from 2 s clips)"))
         else:
-            pred = to_prediction(classes, probs[i])
+            pred = to_prediction(classes, probs[i], head_output(head))
             row = cues.iloc[i]
             out.append(({"label": pred.label, "scores": round_scores(pred.scores, digits),
                          "cues": {**_cue_values(row, digits), **_cue_values(row, digits, RELATIVE_CUES)}}, None))

@@ -78,6 +78,12 @@ VOICE_PARAMS: dict[str, Any] = {
     "head": {"C": "float", "blocks": "str[][]", "clip": "float", "class_weight": "str?", "max_iter": "int",
              "tol": "float"},
     "cv_protocol": "str",
+    # training-time augmentation (affectkit.train.augment): altered copies per file and their seed;
+    # boredom: "keep" (a class of its own) or "merge" (trained as neutral); output: what the shipped
+    # head's output does with boredom ("hide" or "neutral", affectkit.recognize.voice_affect.OUTPUTS)
+    "augment": {"copies": "int", "seed": "int"},
+    "boredom": "str",
+    "output": "str",
 }
 CALIBRATION_PARAMS: dict[str, Any] = {
     "heads": "str[]", "t_bounds": "float[2]", "weights": "float{}",
