@@ -109,23 +109,20 @@ def calibrate_text(limit: int | None, p: dict) -> dict:
 
 
 def calibrate_voice(limit: int | None, p: dict) -> dict:
-    from affectkit.bench.voice_eval import loso
+    from affectkit.bench.voice_shift import out_of_fold, recipe_matrices
     from affectkit.recognize.voice_affect import bundled_voice_head, voice_model_name
     from affectkit.train.recipes import load_recipe
-    from affectkit.recognize.voice_head import VoiceEmotionHead
-    from affectkit.bench.voice_eval import emodb_matrix
-    from affectkit.train.voice import make_extractor
 
-    voice = load_recipe("voice")["params"]  # the shipped head's recipe, refit per fold
+    voice = load_recipe("voice")["params"]  # the shipped head's recipe (augmentation included), refit per fold
     t0 = time.perf_counter()
-    df, X = emodb_matrix(limit_per_speaker_class=limit, extractor=make_extractor(**voice["extractor"]))
-    print(f"voice: EmoDB features for {len(df)} files in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    df, X, X_aug, recipe, _ = recipe_matrices(voice, limit_per_speaker_class=limit)
+    print(f"voice: EmoDB features for {len(df)} files ({recipe.copies} altered copies each) in "
+          f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
     t0 = time.perf_counter()
-    res = loso(VoiceEmotionHead(**voice["head"]), X, df.emotion.tolist(), df.speaker.tolist(),
-               protocol=voice["cv_protocol"])
+    res = out_of_fold(recipe, df, X, X_aug)
     print(f"voice: leave-one-speaker-out in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     labels = res["labels"]
-    probs, y = np.asarray(res["proba"]), np.asarray([labels.index(e) for e in df.emotion])
+    probs, y = res["proba"], np.asarray([labels.index(e) for e in res["truth"]])
     spk = df.speaker.to_numpy()
     t = fit_temperature(probs, y, bounds=tuple(p["t_bounds"]))
     nested, per_speaker = np.empty_like(probs), {}
@@ -136,10 +133,11 @@ def calibrate_voice(limit: int | None, p: dict) -> dict:
         per_speaker[s] = round(ts, 4)
     head = bundled_voice_head()
     if sorted(str(c) for c in head.classes_) != labels:
-        raise SystemExit(f"the shipped voice head's classes {list(head.classes_)} differ from EmoDB's {labels}")
+        raise SystemExit(f"the shipped voice head's classes {list(head.classes_)} differ from its recipe's {labels}")
     return {"model": voice_model_name(head), "task": "emotion", "labels": labels, "temperature": round(t, 4),
             "data": f"EmoDB ({len(df)} files, {len(set(spk))} speakers): out-of-fold probabilities of "
-                    "leave-one-speaker-out, strict protocol (the shipped recipe, refit per fold)",
+                    "leave-one-speaker-out, strict protocol (the shipped recipe with its augmentation and "
+                    "label mapping, refit per fold)",
             "loso_uar": res["uar"],
             "fit": before_after(probs, y, t),
             "held_out": {"data": "each speaker calibrated with T fit on the other speakers' out-of-fold scores",

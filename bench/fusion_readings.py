@@ -114,15 +114,12 @@ def _voice_oof() -> dict:
     key = "voice|loso-oof|" + json.dumps(voice, sort_keys=True)
 
     def build() -> dict:
-        from affectkit.bench.voice_eval import emodb_matrix, loso
-        from affectkit.recognize.voice_head import VoiceEmotionHead
-        from affectkit.train.voice import make_extractor
+        from affectkit.bench.voice_shift import out_of_fold, recipe_matrices
 
-        df, X = emodb_matrix(extractor=make_extractor(**voice["extractor"]))
-        res = loso(VoiceEmotionHead(**voice["head"]), X, df.emotion.tolist(), df.speaker.tolist(),
-                   protocol=voice["cv_protocol"])
+        df, X, X_aug, recipe, _ = recipe_matrices(voice)
+        res = out_of_fold(recipe, df, X, X_aug)
         return {"proba": np.asarray(res["proba"], dtype=np.float64), "labels": np.asarray(res["labels"], dtype=str),
-                "truth": df.emotion.to_numpy(dtype=str), "speaker": df.speaker.to_numpy(dtype=str)}
+                "truth": df.emotion.to_numpy(dtype=str), "speaker": res["speaker"]}
 
     return _cached(key, build)
 

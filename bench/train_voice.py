@@ -42,10 +42,8 @@ from affectkit.bench.voice_eval import loso  # noqa: E402
 from affectkit.recognize.voice_affect import label_order  # noqa: E402
 from affectkit.train.recipes import recipe_record, run_source, script_recipe, write_recipe  # noqa: E402
 from affectkit.recognize.voice_head import WEIGHTS_DIR, VoiceEmotionHead  # noqa: E402
-from affectkit.bench.voice_eval import emodb_matrix  # noqa: E402
 from affectkit.train.voice import make_extractor  # noqa: E402
-from affectkit.bench.voice_shift import Recipe, evaluate  # noqa: E402
-from affectkit.train.augment import condition_features, train_chains  # noqa: E402
+from affectkit.bench.voice_shift import evaluate, recipe_matrices  # noqa: E402
 
 CARD = """# Speech-emotion head (voice.emotion) v{model_version} (affectkit {version})
 
@@ -150,19 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else WEIGHTS_DIR
     t0 = time.perf_counter()
     speakers = ("03", "08", "09") if args.debug else None
-    df, X = emodb_matrix(1 if args.debug else None, speakers=speakers, jobs=args.jobs, cache_root=args.cache,
-                         extractor=extractor)
+    # the clean features and the altered copies (affectkit.train.augment), cached in the feature cache
+    df, X, X_aug, recipe, failed = recipe_matrices(p, 1 if args.debug else None, speakers=speakers,
+                                                   jobs=args.jobs, cache_root=args.cache)
+    for line in failed:
+        print(f"augmentation failed (copy left out): {line}", file=sys.stderr)
     y, spk = df.emotion.to_numpy(), df.speaker.to_numpy()
-    X = X.reset_index(drop=True)
-    copies = int(p["augment"]["copies"])
-    X_aug = None
-    if copies:  # altered copies of every file (affectkit.train.augment), cached like the clean features
-        X_aug, failed = condition_features(df.path.tolist(), [[train_chains(f, k, p["augment"]["seed"])
-                                                               for k in range(copies)] for f in df.path],
-                                           extractor, args.cache, args.jobs)
-        for line in failed:
-            print(f"augmentation failed (copy left out): {line}", file=sys.stderr)
-    recipe = Recipe("voice.emotion", make_head(), copies, p["boredom"], p["output"])
+    copies = recipe.copies
     print(f"features: {X.shape[0]} files x {X.shape[1]}, {copies} altered copies each "
           f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     cv = canonical = None

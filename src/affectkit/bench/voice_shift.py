@@ -106,6 +106,49 @@ class Recipe:
 
 
 
+def recipe_matrices(params: Mapping[str, Any], limit_per_speaker_class: int | None = None,
+                    speakers: tuple[str, ...] | None = None, jobs: int = 1, cache_root: str | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, Recipe, list[str]]:
+    """What a voice recipe (``recipe.json``'s params) trains on: the EmoDB table, its clean features
+    (index reset), the features of its altered copies (None without augmentation), the ``Recipe``
+    and the copies that failed. One place, so training, calibration and the fusion composites
+    refit exactly the shipped recipe."""
+    from affectkit.bench.voice_eval import emodb_matrix
+    from affectkit.recognize.voice_head import VoiceEmotionHead
+    from affectkit.train.augment import condition_features, train_chains
+    from affectkit.train.voice import make_extractor
+
+    extractor = make_extractor(**params["extractor"])
+    df, X = emodb_matrix(limit_per_speaker_class, speakers=speakers, jobs=jobs, cache_root=cache_root,
+                         extractor=extractor)
+    X = X.reset_index(drop=True)
+    aug = params.get("augment") or {"copies": 0, "seed": 0}
+    copies = int(aug["copies"])
+    X_aug, failed = None, []
+    if copies:
+        X_aug, failed = condition_features(df.path.tolist(), [[train_chains(f, k, aug["seed"]) for k in range(copies)]
+                                                              for f in df.path], extractor, cache_root, jobs)
+    recipe = Recipe("voice.emotion", VoiceEmotionHead(**params["head"]), copies,
+                    params.get("boredom", "keep"), params.get("output", "hide"))
+    return df, X, X_aug, recipe, failed
+
+
+def out_of_fold(recipe: Recipe, df: pd.DataFrame, X: pd.DataFrame, X_aug: pd.DataFrame | None) -> dict[str, Any]:
+    """Strict leave-one-speaker-out probabilities of ``recipe`` in its head's own label space
+    (``labels``), with the labels it is trained on (``truth``: boredom merged where the recipe
+    merges it) and each file's speaker."""
+    y = df.emotion.astype(str).to_numpy()
+    truth = training_labels(y, recipe.boredom)
+    labels = sorted(set(truth))
+    proba = np.zeros((len(y), len(labels)))
+    for _, train, test in folds(df, "loso"):
+        model = recipe.fit(X, y, X_aug, train)
+        proba[np.ix_(test, [labels.index(str(c)) for c in model.classes_])] = model.predict_proba(X[test])
+    pred = np.asarray(labels)[proba.argmax(axis=1)]
+    return {"labels": labels, "proba": proba, "truth": truth, "speaker": df.speaker.astype(str).to_numpy(),
+            "uar": round(metrics.uar(truth, pred), 4), "accuracy": round(metrics.accuracy(truth, pred), 4)}
+
+
 def evaluate(recipe: Recipe, df: pd.DataFrame, X: pd.DataFrame, X_aug: pd.DataFrame | None,
              conditions: Mapping[str, pd.DataFrame] | None = None,
              schemes: Sequence[str] = ("loso", "speaker+sentence"),
