@@ -337,6 +337,18 @@ def write_card(config: dict, folder: Path, results: dict | None = None) -> None:
         pool_section=pool_section(config, results) if evidence_rule else ""))
 
 
+def recipe_after(doc: dict, heads: list[str], folder: Path, command: str) -> tuple[dict, Path, str]:
+    """What ``write_recipe`` gets: a run of every head writes its recipe as run; a run of some heads
+    (``--heads voice``) keeps the recipe's full list of heads and its history, and appends this run,
+    so the recipe still says what rebuilds all of calibration.json."""
+    if set(heads) == set(HEADS) or not (folder / "recipe.json").is_file():
+        return doc, folder, run_source(doc, command, ROOT)
+    before = json.loads((folder / "recipe.json").read_text())
+    doc = {**doc, "params": {**doc["params"], "heads": before["params"]["heads"]}}
+    return doc, folder, (f"{before.get('source', '')}; then `{command}` ({time.strftime('%Y-%m-%d')}) "
+                         f"refit {', '.join(heads)}, the other heads' entries kept")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--heads", default=None, help="comma-separated: text, voice, face (default: the recipe's, all)")
@@ -393,8 +405,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.write_text(json.dumps(config, indent=1) + "\n")
     write_card(config, args.out.parent)
     command = COMMAND + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
-    write_recipe(doc, args.out.parent, source=run_source(
-        doc, command, ROOT, f"heads not refit keep their entries from {args.out}" if set(heads) != set(HEADS) else ""))
+    write_recipe(*recipe_after(doc, heads, args.out.parent, command))
     results.update({"recipe": recipe_record(doc, ROOT), "benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
                     "metrics": {"nll": "mean -log p(true class), natural log",
                                 "ece15": "expected calibration error, top label, 15 equal-width bins"},

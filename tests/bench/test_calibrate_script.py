@@ -43,6 +43,9 @@ def test_a_debug_run_never_replaces_the_shipped_settings():
 @pytest.mark.slow
 def test_debug_run_fits_the_face_head_on_fer2013_publictest(tmp_path, shared_data):
     out, results = tmp_path / "fusion" / "calibration.json", tmp_path / "calibration.json"
+    out.parent.mkdir()
+    shipped = ROOT / "src" / "affectkit" / "weights" / "fusion" / "recipe.json"
+    (out.parent / "recipe.json").write_text(shipped.read_text())   # refitting one head of a full recipe
     r = subprocess.run([sys.executable, SCRIPT, "--heads", "face", "--limit", "8", "--out", str(out),
                         "--results", str(results)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
@@ -53,3 +56,7 @@ def test_debug_run_fits_the_face_head_on_fer2013_publictest(tmp_path, shared_dat
     assert face["held_out"]["after"]["accuracy"] == face["held_out"]["before"]["accuracy"]
     assert FusionConfig.load(out).temperature("face") == raw["temperatures"]["face"]
     assert "| face (fit) |" in (out.parent / "MODEL_CARD.md").read_text()
+    kept = json.loads((out.parent / "recipe.json").read_text())
+    before = json.loads(shipped.read_text())
+    assert kept["params"]["heads"] == before["params"]["heads"]   # the recipe still rebuilds every head
+    assert kept["source"].startswith(before["source"]) and "--heads face" in kept["source"]
