@@ -62,6 +62,9 @@ def _cached(key: str, build) -> dict:
             return {k: z[k] for k in z.files}
     t0 = time.perf_counter()
     arrays = build()
+    bad = [k for k, v in arrays.items() if np.asarray(v).dtype == object]
+    if bad:  # would be saved pickled and then refused on load: fail before writing the cache
+        raise TypeError(f"readings {bad} are object arrays; give them a numeric or str dtype")
     print(f"readings: {key} in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")

@@ -72,7 +72,7 @@ def test_analyze_audio_fuses_text_and_voice_and_explains(tmp_path, two_utterance
         assert seg["emotion_scores"] == pytest.approx(again.scores, abs=2e-3) and seg["emotion"] == again.label
         assert set(seg["modality_weights"]) == {"text", "voice"}
         assert sum(seg["modality_weights"].values()) == pytest.approx(1.0, abs=1e-6)
-        assert all(0.0 <= w <= 1.0 for w in seg["modality_weights"].values())  # shares of the evidence (fusion@3)
+        assert all(0.0 <= w <= 1.0 for w in seg["modality_weights"].values())  # shares of the evidence (fusion@3 on)
         assert isinstance(seg["conflict"], bool) and seg["conflict"] == again.conflict
         said = seg["explanation"]
         assert said.startswith(f"text ({text['label']}, ") and f"; voice ({voice['label']}, " in said

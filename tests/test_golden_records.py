@@ -3,7 +3,8 @@ labels exact, scores within 0.01 (CPU kernels differ between machines in the las
 same utterances, models and summary counts. tests/data/golden/*.json came from
 `affectkit analyze examples/<name> --format json` at commit a1f36e6 (default options: speech-to-text
 on, explanations on), reduced to what a refactor must not change; talk.flac and talking_head.mp4
-regenerated the same way for the voice head v2 (issue 21: its readings changed)."""
+regenerated the same way for the voice head v2 (issue 21: its readings changed), and all three
+for fusion@4 by ``python tests/test_golden_records.py [NAME...]`` (``reduce`` below)."""
 import json
 from pathlib import Path
 
@@ -17,6 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 EXAMPLES = ["interview.srt", "talk.flac", "talking_head.mp4"]
 TOL = 0.01
+SUMMARY_KEYS = ("segments", "emotion_counts", "dominant_emotion", "conflicts")
+SEGMENT_KEYS = ("start", "end", "text", "emotion", "emotion_scores", "sentiment", "sentiment_scores",
+                "text_emotion", "voice_emotion", "face_emotion")
+
+
+def reduce(doc: dict) -> dict:
+    """A record reduced to what a refactor must not change: the golden form."""
+    return {"input": doc["input"], "modalities": doc["modalities"], "models": doc["models"],
+            "summary": {k: doc["summary"][k] for k in SUMMARY_KEYS},
+            "segments": [{k: seg[k] for k in SEGMENT_KEYS} for seg in doc["segments"]]}
 
 
 def _close(label_a, scores_a, label_b, scores_b, where):
@@ -53,3 +64,14 @@ def test_bundled_example_gives_the_golden_record(name, monkeypatch):
             if exp is not None:
                 _close(got["label"], got["scores"], exp["label"], exp["scores"], f"{where} {m}")
         assert seg["explanation"], where
+
+
+if __name__ == "__main__":  # regenerate: python tests/test_golden_records.py [NAME...] (after a model changes)
+    import os
+    import sys
+
+    os.chdir(ROOT)
+    for name in sys.argv[1:] or EXAMPLES:
+        record = reduce(affectkit.analyze(f"examples/{name}").to_dict())
+        (GOLDEN / f"{name}.json").write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote {GOLDEN / f'{name}.json'}")

@@ -145,7 +145,7 @@ def out_of_fold(recipe: Recipe, df: pd.DataFrame, X: pd.DataFrame, X_aug: pd.Dat
         model = recipe.fit(X, y, X_aug, train)
         proba[np.ix_(test, [labels.index(str(c)) for c in model.classes_])] = model.predict_proba(X[test])
     pred = np.asarray(labels)[proba.argmax(axis=1)]
-    return {"labels": labels, "proba": proba, "truth": truth, "speaker": df.speaker.astype(str).to_numpy(),
+    return {"labels": labels, "proba": proba, "truth": truth, "speaker": df.speaker.to_numpy(dtype=str),
             "uar": round(metrics.uar(truth, pred), 4), "accuracy": round(metrics.accuracy(truth, pred), 4)}
 
 
