@@ -37,6 +37,7 @@ def _modules(argv: list[str], stdin: str = "") -> tuple[int, set[str]]:
     (["predict", "screen", "-"], "I can't sleep and everything feels pointless\n", False),
     (["analyze", "examples/interview.srt", "-o", "-"], "", True),
     (["screen", "examples/interview.srt"], "", False),
+    (["predict", "face", "--crop", "tests/data/face/fer_happy.png"], "", False),
 ])
 def test_inference_commands_do_not_import_torch(argv, stdin, no_pandas):
     rc, mods = _modules(argv, stdin)

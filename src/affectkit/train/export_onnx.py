@@ -12,9 +12,10 @@ What is written, and why this shape:
 - ``perceive/graphs/whisper_front.onnx`` and ``whisper_layer.onnx``: the same for the Whisper-base
   encoder (convolutional front end, one pre-LayerNorm layer) over the ``voice`` extra's CTranslate2
   weights.
-- ``weights/face/face_cnn.onnx`` (fp32 graph, weights from ``weights.safetensors`` at load) and
-  ``weights/face/face_int8.onnx`` (self-contained: ONNX Runtime static int8 quantisation, QDQ,
-  per-channel weights, calibrated on the views in ``int8_calibration.safetensors``).
+- ``weights/face/face_cnn.onnx``: the face CNN's fp32 graph (weights from ``weights.safetensors``
+  at load). Its int8 form, ``face_int8.onnx`` (self-contained: ONNX Runtime static quantisation),
+  needs calibration crops, so ``python bench/train_face.py --int8-only FOLDER`` writes it with
+  :func:`face_int8`.
 
 Reproducible: fixed opset, the TorchScript exporter (no tracing of random data into the graph:
 the example inputs only fix the input ranks), no constant folding (so parameter names survive),
@@ -42,8 +43,11 @@ def _export(module, args: tuple, names: list[str], outputs: list[str], dynamic: 
 
     buf = io.BytesIO()
     with torch.no_grad():
+        # PRESERVE on a module in eval mode: BatchNorm stays a node with its named statistics
+        # (EVAL would fold it into the convolution under new, anonymous names)
         torch.onnx.export(module.eval(), args, buf, dynamo=False, opset_version=OPSET, input_names=names,
-                          output_names=outputs, dynamic_axes=dynamic, do_constant_folding=False)
+                          output_names=outputs, dynamic_axes=dynamic, do_constant_folding=False,
+                          training=torch.onnx.TrainingMode.PRESERVE)
     model = onnx.load_from_string(buf.getvalue())
     found = set()
     for t in model.graph.initializer:
@@ -87,7 +91,73 @@ def minilm_graphs() -> dict[str, bytes]:
     }
 
 
-GRAPH_SETS = {"minilm": (GRAPHS, minilm_graphs)}
+
+
+def face_graphs(folder: Path = FACE) -> dict[str, bytes]:
+    """The face CNN's fp32 graph (BatchNorm kept: ONNX Runtime folds it at load), its weights
+    and BatchNorm statistics left out (supplied from ``weights.safetensors``)."""
+    import json
+
+    import torch
+
+    from affectkit.recognize.face_cnn import FaceCNN
+
+    from safetensors.torch import load_file
+
+    meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    net = FaceCNN(**meta["net"]).eval()
+    # the trained values (dropped from the graph): a fresh net's equal BatchNorm statistics
+    # would be merged into one initializer by the exporter, losing their names
+    net.load_state_dict({k: v.float() for k, v in load_file(str(folder / "weights.safetensors")).items()}, strict=False)
+    names = {k for k in net.state_dict() if not k.endswith("num_batches_tracked")}
+    crop = int(meta.get("crop", 44))
+    return {"face_cnn.onnx": _export(net, (torch.zeros(2, 1, crop, crop),), ["views"], ["logits"],
+                                     {"views": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"}}, names)}
+
+
+def face_int8(folder: Path, views: "np.ndarray") -> bytes:
+    """The face CNN quantised by ONNX Runtime: static post-training quantisation (QDQ), per-channel
+    int8 weights, uint8 activations whose ranges are calibrated on ``views`` (normalised
+    [N, 1, crop, crop] float32, e.g. ``recognize.face_affect.eval_views`` of training crops).
+    Self-contained (weights inside: about 0.4 MB). Replaces torch's deprecated FX int8 path."""
+    import tempfile
+
+    import numpy as np
+    import onnx
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from affectkit.perceive.ort import mapped_tensors
+
+    graph = onnx.load_from_string(face_graphs(folder)["face_cnn.onnx"])
+    weights = mapped_tensors(folder / "weights.safetensors")
+    from onnx import numpy_helper
+
+    for t in graph.graph.initializer:
+        if t.name in weights:
+            t.CopyFrom(numpy_helper.from_array(np.asarray(weights[t.name], dtype=np.float32), t.name))
+
+    class Views(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.batches = iter([{"views": views[i:i + 256]} for i in range(0, len(views), 256)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32, pre, out = (Path(tmp) / n for n in ("fp32.onnx", "pre.onnx", "int8.onnx"))
+        onnx.save(graph, str(fp32))
+        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+        quantize_static(str(pre), str(out), Views(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8,
+                        calibrate_method=CalibrationMethod.MinMax)
+        model = onnx.load(str(out))
+    model.producer_version = ""
+    return model.SerializeToString(deterministic=True)
+
+
+GRAPH_SETS = {"minilm": (GRAPHS, minilm_graphs), "face": (FACE, face_graphs)}
 
 
 def build(names: list[str]) -> dict[Path, bytes]:
