@@ -22,6 +22,11 @@ def backend(choice: str | None = None) -> str:
     name = (choice or os.environ.get("AFFECTKIT_BACKEND") or "onnx").lower()
     if name not in BACKENDS:
         raise ModelError(f"unknown inference backend {name!r} (one of {', '.join(BACKENDS)})")
+    if name == "torch":
+        import importlib.util
+
+        if any(importlib.util.find_spec(m) is None for m in ("torch", "transformers", "sentence_transformers")):
+            raise DependencyError("the torch backend needs the train extra: pip install 'affectkit[train]'")
     return name
 
 
@@ -44,6 +49,8 @@ def _options():
     # spin after their work would take the cores from the next session's threads.
     so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.log_severity_level = 3
+    # no arena: batches of every length would grow one pool per layer session, never returned
+    so.enable_cpu_mem_arena = False
     return so
 
 

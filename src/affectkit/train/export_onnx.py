@@ -9,9 +9,8 @@ What is written, and why this shape:
   (the text heads, the CARER specialist, a screening adapter) and any new one, and the package
   ships a few kilobytes instead of a 90 MB encoder per adapter set. (The input embeddings are a
   row lookup and a LayerNorm, done in numpy over the mapped weights file.)
-- ``perceive/graphs/whisper_front.onnx`` and ``whisper_layer.onnx``: the same for the Whisper-base
-  encoder (convolutional front end, one pre-LayerNorm layer) over the ``voice`` extra's CTranslate2
-  weights.
+- Not yet: the voice head's Whisper-base encoder (``perceive.whisper_encoder``) still runs on torch;
+  the same one-layer shape over the ``voice`` extra's CTranslate2 weights would port it.
 - ``weights/face/face_cnn.onnx``: the face CNN's fp32 graph (weights from ``weights.safetensors``
   at load). Its int8 form, ``face_int8.onnx`` (self-contained: ONNX Runtime static quantisation),
   needs calibration crops, so ``python bench/train_face.py --int8-only FOLDER`` writes it with
