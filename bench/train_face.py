@@ -121,31 +121,45 @@ def evaluate(net, x, y, crop: int, tta: str) -> dict:
 
 
 def add_int8(folder: Path, per_class: int, x_te, y_te, log) -> tuple[dict, str]:
-    """Calibrate int8 inference for the trained ``folder``; returns (PrivateTest scores by views,
-    the card's int8 section)."""
+    """Quantise the trained ``folder`` to int8: ONNX Runtime's static quantisation
+    (``face_int8.onnx``, the default runtime's) and, where torch has the x86 kernels, torch FX's
+    calibration (``int8_calibration.safetensors``, for ``AFFECTKIT_BACKEND=torch``); both calibrated
+    on the same training crops. Returns (PrivateTest scores of the ONNX int8 model by views, the
+    card's int8 section)."""
+    from affectkit.recognize.face_affect import ONNX_INT8_FILE, eval_views
+    from affectkit.recognize.face_cnn import eval_views as torch_views
     from affectkit.recognize.face_int8 import int8_available
-    from affectkit.recognize.face_cnn import eval_views
+    from affectkit.train.export_onnx import face_int8
 
-    if not int8_available():
-        raise SystemExit("this torch build has no x86 quantised kernels: int8 calibration needs an x86-64 CPU")
-    model = FaceModel.load(folder, precision="fp32")
     x_cal, _ = load_fer2013("Training", per_class)
-    xt = torch.from_numpy(x_cal)[:, None]
-    views = [v for i in range(0, len(xt), 512) for v in eval_views(xt[i:i + 512], model.crop, "flip")]
     note = f"FER2013 Training, the first {per_class} crops of each class ({len(x_cal)}), centre + mirror views"
-    model.save_int8(views, folder, note)
-    res = {tta: scores_of(model.predict_proba(x_te, tta=tta).argmax(1), y_te) for tta in ("none", "flip")}
-    fp = {tta: scores_of(FaceModel.load(folder, precision="fp32").predict_proba(x_te, tta=tta).argmax(1), y_te)
-          for tta in ("none", "flip")}
+    if int8_available():
+        model = FaceModel.load(folder, precision="fp32", backend="torch")
+        xt = torch.from_numpy(x_cal)[:, None]
+        model.save_int8([v for i in range(0, len(xt), 512) for v in torch_views(xt[i:i + 512], model.crop, "flip")],
+                        folder, note)
+    meta = json.loads((folder / "config.json").read_text())
+    views = np.concatenate(eval_views(x_cal[:, None], int(meta.get("crop", 44)), "flip"))
+    (folder / ONNX_INT8_FILE).write_bytes(face_int8(folder, views))
+    meta["int8"] = {"backend": "onnxruntime", "file": ONNX_INT8_FILE, "calibration": note,
+                    "method": "post-training static quantisation (ONNX Runtime, QDQ), per-channel int8 weights, "
+                              "min-max calibrated uint8 activations",
+                    **({"torch_file": INT8_FILE} if (folder / INT8_FILE).is_file() else {})}
+    (folder / "config.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    int8 = FaceModel.load(folder, precision="int8", backend="onnx")
+    fp32 = FaceModel.load(folder, precision="fp32", backend="onnx")
+    res = {tta: scores_of(int8.predict_proba(x_te, tta=tta).argmax(1), y_te) for tta in ("none", "flip")}
+    fp = {tta: scores_of(fp32.predict_proba(x_te, tta=tta).argmax(1), y_te) for tta in ("none", "flip")}
     for tta, r in res.items():
         log(f"PrivateTest int8 ({tta}): accuracy {r['accuracy']:.4f}  macro-F1 {r['macro_f1']:.4f} "
             f"(fp32 {fp[tta]['accuracy']:.4f} / {fp[tta]['macro_f1']:.4f})")
     rows = "\n".join(f"| {n} | {fp[t]['accuracy']:.3f} / {fp[t]['macro_f1']:.3f} | {res[t]['accuracy']:.3f} / "
                      f"{res[t]['macro_f1']:.3f} |" for t, n in (("none", "centre crop"), ("flip", "centre crop + mirror")))
-    section = (f"Used by default where torch has the x86 quantised kernels (`AFFECTKIT_FACE_PRECISION=fp32` turns it "
-               f"off): post-training static quantisation (torch FX, x86 backend), per-channel int8 weights, "
-               f"uint8 activations whose ranges were calibrated on {note} "
-               f"(`{INT8_FILE}`). PrivateTest, fp32 against int8 (accuracy / macro-F1):\n\n"
+    section = (f"Used by default (`AFFECTKIT_FACE_PRECISION=fp32` turns it off): post-training static quantisation "
+               f"by ONNX Runtime (QDQ), per-channel int8 weights, uint8 activations whose ranges were calibrated "
+               f"on {note} (`{ONNX_INT8_FILE}`, self-contained). With `AFFECTKIT_BACKEND=torch` the torch FX "
+               f"quantisation of the same calibration runs instead (`{INT8_FILE}`). PrivateTest, fp32 against "
+               f"int8 (accuracy / macro-F1):\n\n"
                f"<!-- figures: bench/results/fer2013.json#private_test bench/results/fer2013.json#private_test_int8 -->\n| test-time views | fp32 | int8 |\n|---|---|---|\n{rows}\n\n"
                f"Recalibrate a trained folder: `python bench/train_face.py --int8-only FOLDER`.")
     return res, section

@@ -99,11 +99,19 @@ def test_folding_batchnorm_keeps_the_outputs():
     assert torch.allclose(net(x), folded(x), atol=1e-4)
 
 
-def test_bundled_model_runs_int8_close_to_fp32():
-    from affectkit.recognize.face_int8 import int8_available
+def test_onnx_fp32_matches_torch_and_int8_keeps_the_labels():
+    pytest.importorskip("torch")
+    onnx32, torch32 = FaceModel.load(precision="fp32"), FaceModel.load(precision="fp32", backend="torch")
+    assert onnx32.session is not None and torch32.net is not None and onnx32.name == torch32.name
+    for tta in ("none", "flip", "tencrop"):
+        np.testing.assert_allclose(onnx32.predict_proba(crops(), tta=tta), torch32.predict_proba(crops(), tta=tta),
+                                   atol=1e-4)
+    q = FaceModel.load(precision="int8")
+    assert q.session is not None and q.name == onnx32.name + "+int8"
+    assert (q.predict_proba(crops()).argmax(1) == onnx32.predict_proba(crops()).argmax(1)).all()
 
-    if not int8_available():
-        pytest.skip("no x86 quantised kernels in this torch build")
+
+def test_bundled_model_runs_int8_close_to_fp32():
     q, f = FaceModel.load(precision="int8"), FaceModel.load(precision="fp32")
     assert q.precision == "int8" and q.name.endswith("+int8") and f.precision == "fp32" and "+" not in f.name
     pq, pf = q.predict_proba(crops()), f.predict_proba(crops())
@@ -122,7 +130,7 @@ def test_precision_choice_and_its_errors(tmp_path, monkeypatch):
     with pytest.raises(ModelError, match="no int8 calibration"):
         FaceModel.load(tmp_path, precision="int8")
     # a corrupt calibration is a clear error, and fp32 still loads
-    (tmp_path / "int8_calibration.safetensors").write_bytes(b"garbage")
+    (tmp_path / "face_int8.onnx").write_bytes(b"garbage")
     with pytest.raises(ModelError, match="int8 calibration .* unreadable"):
         FaceModel.load(tmp_path, precision="auto")
     assert FaceModel.load(tmp_path, precision="fp32").precision == "fp32"
@@ -135,6 +143,6 @@ def test_int8_calibration_must_match_the_network():
 
     if not int8_available():
         pytest.skip("no x86 quantised kernels in this torch build")
-    net = FaceModel.load(precision="fp32").net
+    net = FaceModel.load(precision="fp32", backend="torch").net
     with pytest.raises(ValueError, match="does not match"):
         to_int8(net, {"activation_post_process_0.min_val": torch.tensor(0.0)}, 44)

@@ -39,18 +39,11 @@ def _runs(n_words: int, max_variants: int) -> list[range]:
 
 def _pair_probs(model: TextModel, pairs: list[tuple[str, str]], task: str, batch_size: int = 64) -> np.ndarray:
     """The network's ``task`` probabilities for (utterance, context) pairs."""
-    import torch
-
     from affectkit.recognize.text_model import _softmax
 
     if task in model.meta.get("blend", {}) or task in model.meta.get("specialists", {}):
         raise InputError(f"the text model's {task!r} head is not the network alone; occlusion cannot read it")
-    out = np.zeros((len(pairs), len(model.tasks()[task])), dtype=np.float64)
-    with torch.inference_mode():
-        for s in range(0, len(pairs), batch_size):
-            logits = model.net(**model.net.tokenize(pairs[s:s + batch_size]))[task].numpy()
-            out[s:s + batch_size] = _softmax(logits)
-    return out
+    return _softmax(model.pair_logits(pairs, (task,), batch_size)[task]).astype(np.float64)
 
 
 def _log_odds(p: np.ndarray) -> np.ndarray:
@@ -81,13 +74,13 @@ def key_phrases(model: TextModel, texts: Sequence[str], labels: Sequence[str | N
     """Per utterance, up to ``top`` phrases (its own words) that most support ``labels[i]``
     (the reading to explain; None or a ``skip`` label: no phrases). Context as the model reads
     it: the earlier utterances of the same dialogue id."""
-    from affectkit.recognize.text_net import contextual_pairs
+    from affectkit.recognize.text_config import contextual_pairs
 
     texts = list(texts)
     if len(labels) != len(texts):
         raise InputError(f"{len(texts)} texts but {len(labels)} labels to explain")
     names = list(model.tasks()[task])
-    pairs = contextual_pairs(texts, speakers, dialogue_ids, model.net.config.max_context)
+    pairs = contextual_pairs(texts, speakers, dialogue_ids, model.config.max_context)
     jobs, batch = [], []
     out: list[list[str]] = [[] for _ in texts]
     for i, (text, label) in enumerate(zip(texts, labels)):

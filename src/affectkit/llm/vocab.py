@@ -129,7 +129,7 @@ def _lexicon_matrix() -> np.ndarray:
 def _embed(texts: tuple[str, ...]) -> np.ndarray:
     from affectkit.perceive.text import MiniLMEmbedding
 
-    return MiniLMEmbedding().extract(list(texts)).to_numpy(dtype=np.float32)
+    return MiniLMEmbedding().embed(list(texts))
 
 
 def map_emotion(word: str, embeddings: bool = True, min_similarity: float = MIN_SIMILARITY) -> MappedEmotion:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
 
 from affectkit.core.errors import InputError
-from affectkit.perceive.encoder import load_sentence_model
 from affectkit.perceive.registry import EXTRACTORS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NRC_CATEGORIES = ("anger", "anticipation", "disgust", "fear", "joy", "negative",
                   "positive", "sadness", "surprise", "trust")
@@ -31,26 +32,38 @@ def _check(texts: Sequence[str]) -> list[str]:
 
 @EXTRACTORS.register("text.minilm")
 class MiniLMEmbedding:
-    """all-MiniLM-L6-v2 sentence embedding (384 dims, L2-normalised), from the bundled package."""
+    """all-MiniLM-L6-v2 sentence embedding (384 dims, L2-normalised), from the bundled package:
+    on ONNX Runtime (``perceive.minilm``), or sentence-transformers with ``backend="torch"``."""
 
     name = "text.minilm"
     version = "1"
     dims = 384
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, backend: str | None = None) -> None:
         self.batch_size = batch_size
+        self.backend = backend
 
-    @staticmethod
-    def _model():
-        return load_sentence_model()
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The embeddings as an array (n, 384), float32."""
+        from affectkit.perceive.ort import backend
 
-    def extract(self, texts: Sequence[str]) -> pd.DataFrame:
         texts = _check(texts)
         if not texts:
-            return pd.DataFrame(columns=[f"minilm_{i}" for i in range(self.dims)], dtype=np.float32)
-        emb = self._model().encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                   show_progress_bar=False, convert_to_numpy=True)
-        return pd.DataFrame(emb.astype(np.float32), columns=[f"minilm_{i}" for i in range(self.dims)])
+            return np.zeros((0, self.dims), dtype=np.float32)
+        if backend(self.backend) == "onnx":
+            from affectkit.perceive.minilm import load_minilm
+
+            return load_minilm().sentence_embeddings(texts, self.batch_size)
+        from affectkit.perceive.encoder import load_sentence_model
+
+        emb = load_sentence_model().encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                           show_progress_bar=False, convert_to_numpy=True)
+        return emb.astype(np.float32)
+
+    def extract(self, texts: Sequence[str]) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.embed(texts), columns=[f"minilm_{i}" for i in range(self.dims)])
 
 
 @functools.lru_cache(maxsize=1)
@@ -93,6 +106,8 @@ class LexiconFeatures:
     version = "1"
 
     def extract(self, texts: Sequence[str]) -> pd.DataFrame:
+        import pandas as pd
+
         texts = _check(texts)
         vader = _vader()
         lex = nrc_lexicon()

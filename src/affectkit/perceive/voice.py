@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 
 from affectkit.core.data import Segment
 from affectkit.core.errors import AudioError, DependencyError, InputError
@@ -22,6 +21,9 @@ from affectkit.io.audio import SAMPLE_RATE, load_audio
 from affectkit.perceive.registry import EXTRACTORS
 from affectkit.perceive.tracks import band_level_db, hz_to_semitones, syllable_nuclei, yin
 from affectkit.segment.vad import active_frames, frame_db, thresholds
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INDEX_NAMES = ["file", "start", "end"]
 
@@ -45,6 +47,8 @@ def _spans(segments: Sequence[Segment] | None, duration: float, file: str) -> li
 
 def feature_index(file: str, spans: Sequence[tuple[float, float]]) -> pd.MultiIndex:
     """The (file, start, end) index openSMILE-python uses, times as Timedelta."""
+    import pandas as pd
+
     def td(seconds: list[float]) -> pd.TimedeltaIndex:
         ns = np.round(np.asarray(seconds, dtype=np.float64) * 1e9).astype(np.int64)
         return pd.TimedeltaIndex(ns.astype("timedelta64[ns]"))
@@ -104,6 +108,8 @@ class OpenSmileFunctionals(_VoiceExtractor):
 
     def extract_signal(self, x: np.ndarray, sr: int, segments: Sequence[Segment] | None = None,
                        file: str = "<signal>") -> pd.DataFrame:
+        import pandas as pd
+
         smile = _smile(self.feature_set)
         spans = _spans(segments, len(x) / sr, file)
         names = list(smile.feature_names)
@@ -166,6 +172,8 @@ class Prosody(_VoiceExtractor):
 
     def extract_signal(self, x: np.ndarray, sr: int, segments: Sequence[Segment] | None = None,
                        file: str = "<signal>") -> pd.DataFrame:
+        import pandas as pd
+
         spans = _spans(segments, len(x) / sr, file)
         hop = 0.01
         f0, _ = yin(x, sr, fmin=self.fmin, fmax=self.fmax, hop=hop)
@@ -220,6 +228,8 @@ class Prosody(_VoiceExtractor):
 
 def add_relative(df: pd.DataFrame, speakers: Sequence[str | None]) -> pd.DataFrame:
     """Add each RELATIVE cue's column, against the median of the same speaker's segments."""
+    import pandas as pd
+
     out = df.copy()
     groups = pd.Series(["" if s is None else f"s:{s}" for s in speakers], index=df.index)
     for cue, (col, how) in RELATIVE.items():

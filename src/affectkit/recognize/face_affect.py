@@ -4,8 +4,12 @@
 probabilities over the canonical emotion labels, with test-time augmentation (the centre crop and
 its mirror image, logits averaged) as recorded in the config.
 
-Precision: where the folder holds an int8 calibration (``int8_calibration.safetensors``) and torch
-has the x86 quantised kernels, the network runs in int8 (about five times faster on CPU, within a
+Runtime: ONNX Runtime by default (``face_cnn.onnx``, weights from ``weights.safetensors``; int8:
+``face_int8.onnx``, ONNX Runtime's static quantisation); ``backend="torch"`` or
+``$AFFECTKIT_BACKEND=torch`` runs the PyTorch network (the ``train`` extra; its int8 is torch FX
+with ``int8_calibration.safetensors``), for comparisons.
+
+Precision: where the folder holds an int8 model, the network runs in int8 (faster on CPU, within a
 few thousandths of fp32 accuracy); ``precision="fp32"`` or ``$AFFECTKIT_FACE_PRECISION=fp32``
 keeps full precision.
 """
@@ -25,15 +29,20 @@ from affectkit.core.once import once
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "face"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
-INT8_FILE = "int8_calibration.safetensors"
+INT8_FILE = "int8_calibration.safetensors"  # torch FX observer state (the torch backend's int8)
+ONNX_FILE = "face_cnn.onnx"  # fp32 graph, weights supplied from WEIGHTS_FILE
+ONNX_INT8_FILE = "face_int8.onnx"  # ONNX Runtime int8, self-contained
 PRECISIONS = ("auto", "int8", "fp32")
 INPUT_SIZE = 48  # crops are resized to 48x48 (FER2013's size), then centre-cropped to ``crop``
 
 
 class FaceModel:
-    def __init__(self, net, meta: dict[str, Any], folder: Path | None = None, int8_net=None) -> None:
-        self.net = net  # the fp32 network
-        self.int8_net = int8_net  # its int8 copy, when loaded with int8 precision
+    def __init__(self, net, meta: dict[str, Any], folder: Path | None = None, int8_net=None,
+                 session=None, int8: bool = False) -> None:
+        self.net = net  # the fp32 network (torch backend)
+        self.int8_net = int8_net  # its int8 copy, when loaded with int8 precision (torch backend)
+        self.session = session  # the ONNX Runtime session (onnx backend)
+        self._int8 = int8_net is not None or int8
         self.meta = meta
         self.folder = folder
         self.labels: tuple[str, ...] = tuple(meta["labels"])
@@ -43,13 +52,13 @@ class FaceModel:
     @property
     def precision(self) -> str:
         """"int8" or "fp32": what :meth:`logits` runs."""
-        return "fp32" if self.int8_net is None else "int8"
+        return "int8" if self._int8 else "fp32"
 
     @property
     def name(self) -> str:
         """e.g. ``face.expression@3+int8``: name, version and, for int8, the precision."""
         base = f"{self.meta.get('name', 'face.expression')}@{self.meta.get('version', '0')}"
-        return base + ("+int8" if self.int8_net is not None else "")
+        return base + ("+int8" if self._int8 else "")
 
     # -- files ---------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
@@ -84,14 +93,12 @@ class FaceModel:
         return self.meta["int8"]
 
     @classmethod
-    def load(cls, folder: str | Path = WEIGHTS_DIR, precision: str | None = None) -> "FaceModel":
-        """Load a trained folder. ``precision``: "auto" (int8 where it is calibrated and this CPU
-        has the kernels, else fp32; the default, or ``$AFFECTKIT_FACE_PRECISION``), "int8"
-        (ModelError if impossible) or "fp32"."""
-        import torch
-        from safetensors.torch import load_file
-
-        from affectkit.recognize.face_cnn import FaceCNN, fold_batchnorm
+    def load(cls, folder: str | Path = WEIGHTS_DIR, precision: str | None = None,
+             backend: str | None = None) -> "FaceModel":
+        """Load a trained folder. ``precision``: "auto" (int8 where it is calibrated, else fp32;
+        the default, or ``$AFFECTKIT_FACE_PRECISION``), "int8" (ModelError if impossible) or
+        "fp32". ``backend``: "onnx" (default) or "torch" (see the module)."""
+        from affectkit.perceive.ort import backend as pick
 
         precision = (precision or os.environ.get("AFFECTKIT_FACE_PRECISION") or "auto").lower()
         if precision not in PRECISIONS:
@@ -101,6 +108,13 @@ class FaceModel:
         if not cfg_path.is_file() or not w_path.is_file():
             raise ModelError(f"face model not found in {folder} (expected {CONFIG_FILE} and {WEIGHTS_FILE}); "
                              "retrain with: python bench/train_face.py")
+        if pick(backend) == "onnx":
+            return cls._load_onnx(folder, precision)
+        import torch
+        from safetensors.torch import load_file
+
+        from affectkit.recognize.face_cnn import FaceCNN, fold_batchnorm
+
         try:
             meta = json.loads(cfg_path.read_text(encoding="utf-8"))
             net = FaceCNN(**meta["net"])
@@ -116,14 +130,48 @@ class FaceModel:
         net.to(memory_format=torch.channels_last)
         return cls(net, meta, folder=folder, int8_net=_load_int8(net, meta, folder, precision))
 
+    @classmethod
+    def _load_onnx(cls, folder: Path, precision: str) -> "FaceModel":
+        from affectkit.perceive.ort import mapped_tensors, session
+
+        try:
+            meta = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+            labels = meta["labels"]
+        except Exception as exc:
+            raise ModelError(f"face model in {folder} is unreadable: {exc}") from exc
+        int8_path = folder / ONNX_INT8_FILE
+        if precision != "fp32" and int8_path.is_file():
+            try:
+                return cls(None, meta, folder=folder, session=session(int8_path), int8=True)
+            except ModelError as exc:
+                raise ModelError(f"int8 calibration in {folder} is unreadable: {exc} (load with precision fp32, "
+                                 "or recalibrate: python bench/train_face.py --int8-only FOLDER)") from exc
+        if precision == "int8":
+            raise ModelError(f"int8 face model unavailable: {folder} has no int8 calibration ({ONNX_INT8_FILE}); "
+                             "add one with: python bench/train_face.py --int8-only FOLDER (or use precision fp32)")
+        graph = folder / ONNX_FILE if (folder / ONNX_FILE).is_file() else WEIGHTS_DIR / ONNX_FILE
+        try:
+            weights = {k: v.astype(np.float32) for k, v in mapped_tensors(folder / WEIGHTS_FILE).items()
+                       if not k.endswith("num_batches_tracked")}
+            sess = session(graph, weights)
+        except ModelError as exc:
+            raise ModelError(f"face model in {folder} is unreadable: {exc}") from exc
+        if sess.get_outputs()[0].shape[-1] != len(labels):
+            raise ModelError(f"face model in {folder}: weights do not match the config ({len(labels)} labels)")
+        return cls(None, meta, folder=folder, session=sess)
+
     # -- inference -----------------------------------------------------------------------------
     def logits(self, x, tta: str | None = None):
-        """x: uint8/float tensor [N, 1, 48, 48] -> mean logits over the test-time views."""
-        from affectkit.recognize.face_cnn import eval_views
-
+        """x: uint8/float [N, 1, 48, 48] (array, or tensor on the torch backend) -> mean logits over
+        the test-time views."""
+        if self.session is not None:
+            views = eval_views(np.asarray(x), self.crop, tta or self.tta)
+            return sum(self.session.run(None, {"views": v})[0] for v in views) / len(views)
         import torch
 
-        views = eval_views(x, self.crop, tta or self.tta)
+        from affectkit.recognize.face_cnn import eval_views as torch_views
+
+        views = torch_views(x, self.crop, tta or self.tta)
         with torch.inference_mode():
             if self.int8_net is not None:
                 out = sum(self.int8_net(v.contiguous()) for v in views)
@@ -134,11 +182,14 @@ class FaceModel:
     def predict_proba(self, crops: Sequence[np.ndarray] | np.ndarray, batch_size: int = 512,
                       tta: str | None = None) -> np.ndarray:
         """Probabilities [N, len(labels)] for grayscale (or BGR) face crops of any size."""
-        import torch
-
         x = prepare_crops(crops)
         if len(x) == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
+        if self.session is not None:
+            out = [_softmax(self.logits(x[i:i + batch_size, None], tta)) for i in range(0, len(x), batch_size)]
+            return np.concatenate(out).astype(np.float64)
+        import torch
+
         out = []
         for i in range(0, len(x), batch_size):
             xb = torch.from_numpy(x[i:i + batch_size]).unsqueeze(1)
@@ -170,6 +221,36 @@ def _load_int8(net, meta: dict[str, Any], folder: Path, precision: str):
                          "(load with precision fp32, or recalibrate: python bench/train_face.py --int8-only FOLDER)") from exc
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def eval_views(x: np.ndarray, crop: int, tta: str = "flip") -> list[np.ndarray]:
+    """uint8 [N, 1, 48, 48] -> the normalised float32 views the model averages, as
+    ``face_cnn.eval_views`` makes them (numpy, no torch): "none" (the centre crop), "flip" (+ its
+    mirror), "tencrop" (4 corners + centre, each + mirror). Per-image standardisation with the
+    sample standard deviation, at least 8 grey levels."""
+    size = x.shape[-1]
+    o = (size - crop) // 2
+    xf = x.astype(np.float32)
+    if tta == "tencrop":
+        offs = [(0, 0), (0, size - crop), (size - crop, 0), (size - crop, size - crop), (o, o)]
+    else:
+        offs = [(o, o)]
+    views = []
+    for i, j in offs:
+        v = xf[:, :, i:i + crop, j:j + crop]
+        mean = v.mean(axis=(1, 2, 3), keepdims=True)
+        std = np.maximum(v.std(axis=(1, 2, 3), ddof=1, keepdims=True), 8.0)
+        views.append(np.ascontiguousarray((v - mean) / std, dtype=np.float32))
+    if tta in ("flip", "tencrop"):
+        views += [np.ascontiguousarray(v[..., ::-1]) for v in views]
+    elif tta != "none":
+        raise ValueError(f"unknown test-time augmentation {tta!r} (none, flip, tencrop)")
+    return views
+
+
 def prepare_crops(crops: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
     """Face crops (grayscale HxW or BGR HxWx3, any size) -> uint8 [N, 48, 48]."""
     if isinstance(crops, np.ndarray) and crops.ndim == 3 and crops.shape[1:] == (INPUT_SIZE, INPUT_SIZE) \
@@ -195,13 +276,15 @@ def bundled_face_model(folder: str | Path | None = None) -> FaceModel:
     """The face model that ships in the package (loaded once per process, folder and precision);
     ``$AFFECTKIT_FACE_MODEL`` points at another trained folder, ``$AFFECTKIT_FACE_PRECISION``
     picks int8 or fp32. ModelError if unusable."""
+    from affectkit.perceive.ort import backend
+
     return _cached_model(str(Path(folder or os.environ.get("AFFECTKIT_FACE_MODEL") or WEIGHTS_DIR).resolve()),
-                         os.environ.get("AFFECTKIT_FACE_PRECISION") or "auto")
+                         os.environ.get("AFFECTKIT_FACE_PRECISION") or "auto", backend())
 
 
 @once
-def _cached_model(folder: str, precision: str) -> FaceModel:
-    return FaceModel.load(folder, precision)
+def _cached_model(folder: str, precision: str, backend: str) -> FaceModel:
+    return FaceModel.load(folder, precision, backend)
 
 
 def face_model_name(model: FaceModel) -> str:

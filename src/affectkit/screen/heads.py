@@ -27,7 +27,7 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     """The bundled MiniLM sentence embedding (n, 384), L2-normalised."""
     from affectkit.perceive.text import MiniLMEmbedding
 
-    return MiniLMEmbedding(batch_size=32).extract(list(texts)).to_numpy(np.float32)
+    return MiniLMEmbedding(batch_size=32).embed(list(texts))
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -20,12 +20,15 @@ def _init() -> None:
     global _MODEL
     import os
 
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "AFFECTKIT_THREADS"):
         os.environ.setdefault(var, "1")  # one thread per pool process: the pool is the parallelism
-    import torch
-
-    torch.set_num_threads(1)
+    from affectkit.perceive.ort import backend
     from affectkit.recognize.text_model import bundled_text_model
+
+    if backend() == "torch":
+        import torch
+
+        torch.set_num_threads(1)
 
     _MODEL = bundled_text_model()
 

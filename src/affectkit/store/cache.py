@@ -16,13 +16,15 @@ import os
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
 
 from affectkit.core.atomic import atomic_path
 from affectkit.core.data import Segment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("affectkit.store")
 FORMAT = 2  # 2: numeric columns stored as one matrix per dtype (wide tables load in ms)
@@ -106,6 +108,8 @@ class FeatureCache:
     def extract(self, extractor: Any, path: str | Path,
                 segments: Sequence[Segment] | None = None) -> pd.DataFrame:
         """``extractor.extract(path, segments)``, from the cache when this content was seen."""
+        import pandas as pd
+
         key = self.key(file_sha256(path), extractor.name, extractor.version, _params(extractor), segments)
         df = self.load(extractor.name, key)
         if df is None:
@@ -120,6 +124,8 @@ class FeatureCache:
 
 def _to_arrays(df: pd.DataFrame) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """A DataFrame as plain numpy arrays (numeric, timedelta as int64 ns, strings) + metadata."""
+    import pandas as pd
+
     has_index = not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1)
     flat = df.reset_index() if has_index else df
     index_names = list(df.index.names) if has_index else []
@@ -150,6 +156,8 @@ def _to_arrays(df: pd.DataFrame) -> tuple[dict[str, Any], dict[str, np.ndarray]]
 
 
 def _from_arrays(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> pd.DataFrame:
+    import pandas as pd
+
     data = {}
     used: dict[str, int] = {}
     for i, (col, kind) in enumerate(zip(meta["columns"], meta["kinds"])):
