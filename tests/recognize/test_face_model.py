@@ -107,13 +107,13 @@ def test_onnx_fp32_matches_torch_and_int8_keeps_the_labels():
         np.testing.assert_allclose(onnx32.predict_proba(crops(), tta=tta), torch32.predict_proba(crops(), tta=tta),
                                    atol=1e-4)
     q = FaceModel.load(precision="int8")
-    assert q.session is not None and q.name == onnx32.name + "+int8"
+    assert q.session is not None and q.name == onnx32.name + "+int8-ort"
     assert (q.predict_proba(crops()).argmax(1) == onnx32.predict_proba(crops()).argmax(1)).all()
 
 
 def test_bundled_model_runs_int8_close_to_fp32():
     q, f = FaceModel.load(precision="int8"), FaceModel.load(precision="fp32")
-    assert q.precision == "int8" and q.name.endswith("+int8") and f.precision == "fp32" and "+" not in f.name
+    assert q.precision == "int8" and q.name.endswith("+int8-ort") and f.precision == "fp32" and "+" not in f.name
     pq, pf = q.predict_proba(crops()), f.predict_proba(crops())
     assert np.allclose(pq.sum(1), 1.0) and np.abs(pq - pf).max() < 0.15
     assert (pq.argmax(1) == pf.argmax(1)).all()
