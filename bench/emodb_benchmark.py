@@ -139,7 +139,7 @@ def speed(paths: list[str], n: int) -> dict:
             timing[name] = time.perf_counter() - t
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1"}
-    cli = [sys.executable, "-m", "affectkit.cli", "predict", "voice"]
+    cli = [sys.executable, "-m", "affectkit", "predict", "voice"]
     out = {"files": len(sample), "audio_seconds": round(audio_s, 2),
            "rtf_one_core": {k: round(v / audio_s, 4) for k, v in timing.items()},
            "rtf_note": "processing seconds / audio seconds, one thread, decoding included, no cache"}

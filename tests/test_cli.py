@@ -162,3 +162,15 @@ def test_missing_model_exits_3(capsys, monkeypatch, tmp_path):
         monkeypatch.delenv("AFFECTKIT_TEXT_MODEL")
         text_model.bundled_text_model.cache_clear()
     assert rc == 3 and "retrain" in err
+
+
+def test_python_dash_m_affectkit_is_the_command():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "affectkit", "predict", "text", "-"], input="We won the final!\n",
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and json.loads(r.stdout)["emotion"] == "joy"
+    bad = subprocess.run([sys.executable, "-m", "affectkit", "predict", "nothing"], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "invalid choice" in bad.stderr
