@@ -95,6 +95,9 @@ SCREEN_PARAMS: dict[str, Any] = {
     "seed": "int", "dev_share": "float", "grid": {"C_embedding": "float[]", "C_tfidf": "float[]"},
     "weights": "float[]", "thresholds": "float[]", "high_precision": "float", "other_negatives": "bool",
     "false_flag_cost": "float", "everyday_posts": "int", "max_everyday_flag_rate": "float",
+    # the stress network blended into the stress head (a subfolder, bench/train_stress.py; null: none)
+    # and the shares of it tried on dev
+    "stress_net": "str?", "net_weights": "float[]",
 }
 # bench/train_stress.py: the stress network (text_train.train on Dreaddit train less the dev split,
 # which is the screen recipe's: seed and dev_share must match it)
