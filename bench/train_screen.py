@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.debug:
         dr_tr, dr_dev = dr_tr.iloc[:DEBUG["n_train"]], dr_dev.iloc[:DEBUG["n_dev"]]
         dep_tr, dep_dev = dep_tr.sample(DEBUG["n_train"], random_state=0), dep_dev.sample(DEBUG["n_dev"], random_state=0)
+    p_net_dev, net_record = stress_net_dev(args.out, params, dr_dev.text.tolist(), log)  # first: it may refuse
     t0 = time.perf_counter()
     if args.debug:  # embed only what the debug run uses
         emb = {k: text_embeddings(d.text.tolist()) for k, d in
@@ -148,7 +149,6 @@ def main(argv: list[str] | None = None) -> int:
                "dep_tr": text_embeddings(dep_tr.text.tolist()), "dep_dev": text_embeddings(dep_dev.text.tolist())}
     log(f"embeddings in {time.perf_counter() - t0:.0f} s")
     heads, records = {}, {}
-    p_net_dev, net_record = stress_net_dev(args.out, params, dr_dev.text.tolist(), log)
     stress, s_high, records["stress"] = fit_task(
         "stress", dr_tr.text.tolist(), dr_tr.label.to_numpy(), dr_dev.text.tolist(), dr_dev.label.to_numpy(),
         emb["dr_tr"], emb["dr_dev"], binary_f1, params, log, p_net_dev=p_net_dev)
