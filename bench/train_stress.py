@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from provenance import run_started, write_results  # noqa: E402
 
 from affectkit import __version__  # noqa: E402
+from affectkit.core.atomic import write_atomic  # noqa: E402
 from affectkit.bench.datasets.text import load_dreaddit  # noqa: E402
 from affectkit.recognize.text_model import TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet  # noqa: E402
@@ -126,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     shipped = TextModel.load(args.out)  # what ships (fp16, merged): its dev scores
     final = dev_scores(y_dev, shipped.predict_proba(x_dev, TASK)[:, 1])
     training["dev"] = final
+    cfg = json.loads((args.out / "config.json").read_text(encoding="utf-8"))
+    cfg["training"]["dev"] = final  # the shipped network's own dev scores, beside its weights
+    write_atomic(args.out / "config.json", json.dumps(cfg, indent=2, sort_keys=True) + "\n")
     record = {"command": command, "model": f"{NAME}@{shipped.meta['version']}", "recipe": training["recipe"],
               "protocol": "Dreaddit train less the dev split for fitting; dev (15 % of train posts, seed 0) "
                           "for the per-epoch record; test not read", "training": training}
