@@ -6,7 +6,6 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
 from affectkit.core.errors import ModelError
 from affectkit.screen import screen_texts
@@ -21,26 +20,37 @@ CALM = ["We spent a relaxed Sunday at the lake, had a picnic and watched the sun
         "Just finished a good book and made pancakes for the kids. Feeling content and rested."]
 
 
-def test_the_shipped_network_shares_the_sentence_encoders_weights():
-    from affectkit.perceive.encoder import load_sentence_model
+def test_the_shipped_network_runs_on_the_shared_encoder():
+    """On ONNX Runtime the network is an adapter set on the one MiniLM that also computes the
+    sentence embeddings: weights of its own only for the two layers it adapts."""
+    from affectkit.perceive.minilm import load_minilm
 
     net = load_net(STRESS_NET_DIR)
-    base = load_sentence_model()[0].auto_model
-    ours = {p.data_ptr() for p in net.net.parameters() if not p.requires_grad} | \
-        {p.data_ptr() for n, p in net.net.named_parameters() if n.endswith("base.weight")}
-    theirs = {p.data_ptr() for p in base.parameters()}
-    assert net.net.shares_weights and ours <= theirs  # every frozen tensor is the encoder's own
-    with pytest.raises(RuntimeError, match="cannot merge"):
-        net.net.merge_adapters()
-    # the sentence encoder itself is unchanged: no adapter went into its modules, and the net's
-    # trained LayerNorms are its own tensors (loading them left the encoder's as shipped)
-    assert type(base.encoder.layer[-1].attention.self.query) is torch.nn.Linear
-    from affectkit.perceive.encoder import load_transformer
+    if net.backend != "onnx":
+        pytest.skip("AFFECTKIT_BACKEND=torch: the torch path loads its own TextNet")
+    assert sorted(net.runtime.adapter.layers) == [4, 5] and net.runtime.adapter.key == str(STRESS_NET_DIR)
+    m = load_minilm()
+    base = m.layer_weights(5)
+    ours = net.runtime.adapter.layers[5]
+    assert not np.allclose(ours["attention.self.query.weight"], base["attention.self.query.weight"])
+    # the sentence embedding is the base encoder's, whatever adapters are loaded
+    from affectkit.screen.heads import embed
 
-    fresh = dict(load_transformer().named_parameters())
-    assert all(torch.equal(p, fresh[n]) for n, p in base.named_parameters())
-    trained = [p for n, p in net.net.named_parameters() if p.requires_grad and "LayerNorm" in n]
-    assert trained and not {p.data_ptr() for p in trained} & theirs
+    e = embed(CALM[:1])[0]
+    ids, types, mask = m.encode(CALM[:1], 256)
+    h = m.hidden(ids, types, mask)
+    ref = (h * mask[:, :, None]).sum(1) / mask.sum()
+    assert np.allclose(e, ref[0] / np.linalg.norm(ref[0]), atol=1e-5)
+
+
+def test_onnx_and_torch_read_the_same():
+    pytest.importorskip("torch")
+    from affectkit.recognize.text_model import TextModel
+
+    texts = STRESSED + CALM
+    a = TextModel.load(STRESS_NET_DIR, "onnx").predict_proba(texts, TASK)
+    b = TextModel.load(STRESS_NET_DIR, "torch").predict_proba(texts, TASK)
+    assert np.abs(a - b).max() < 1e-3
 
 
 def test_stressed_posts_read_above_calm_ones():

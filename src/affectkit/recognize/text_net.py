@@ -81,9 +81,6 @@ class TextNet(nn.Module):
                 _swap(layer, name, config.rank, config.alpha)
             for mod in layer.modules():
                 if isinstance(mod, nn.LayerNorm):
-                    if self.shares_weights:  # trained: this net's own copy, never the shared tensor
-                        mod.weight = nn.Parameter(mod.weight.detach().clone())
-                        mod.bias = nn.Parameter(mod.bias.detach().clone())
                     for p in mod.parameters():
                         p.requires_grad_(True)
         hidden = bert.config.hidden_size
