@@ -8,8 +8,10 @@ What it measures (the heads were chosen on dev splits by bench/train_screen.py; 
 are read here, once per shipped model):
 
 - stress: Dreaddit test binary F1 (the paper's figure), macro-F1, accuracy, a 95 % bootstrap
-  interval of the binary F1 (resampling posts), binary F1 per subreddit; and the two halves of
-  the blend alone (embedding + markers, TF-IDF) at 0.5, as ablations;
+  interval of the binary F1 (resampling posts), binary F1 per subreddit; and the parts of the
+  blend alone (embedding + markers, TF-IDF, the fine-tuned network) at 0.5, as ablations; and
+  ``dreaddit_test_reads``: every read of the test split so far (carried over from the results
+  file this run replaces, this run appended), so a second look at test shows;
 - depression: the Reddit depression set's test split (duplicates dropped; the harness's split),
   macro-F1, binary F1, accuracy: a weak set (source-style shortcuts); as a probe of other
   communities, the share of Dreaddit test posts the depression head calls depressive, stressed
@@ -21,7 +23,7 @@ are read here, once per shipped model):
   post; and the share of real posts flagged (Reddit depression test split, Dreaddit test);
 - markers: Cohen's d of each text marker, stressed vs not, over all Dreaddit posts (train and
   test), with a 95 % bootstrap interval resampling whole posts (chunks of a post move together);
-- speed: screen_texts (embedding, both heads, crisis, markers) per 1,000 Dreaddit posts, and the
+- speed: screen_texts (embedding, stress network, both heads, crisis, markers) per 1,000 Dreaddit posts, and the
   screening stage of a session per hour of interview (a transcript of 9,000 words, ~150 words a
   minute, in 100 utterances; the analysis stages before it are not counted).
 """
@@ -77,15 +79,33 @@ def stress(model, rng) -> dict:
     emb = text_embeddings(te.text.tolist())
     texts, y = te.text.tolist(), te.label.to_numpy()
     p_emb, p_tf = head.parts(texts, emb)
-    p = head.weight * p_emb + (1 - head.weight) * p_tf
+    p_net = model.net_probabilities(texts, "stress")
+    p = head.predict_proba(texts, emb, p_net)[:, 1]
     pred = (p >= head.threshold).astype(int)
-    out = {"test": _f1s(y, pred), "threshold": head.threshold, "weight": head.weight}
+    out = {"test": _f1s(y, pred), "threshold": head.threshold, "weight": head.weight, "net_weight": head.net_weight}
     out["test"]["binary_f1_ci95"] = _boot_f1(y, pred, te.post_id.to_numpy(), rng)
     out["per_subreddit"] = {s: _f1s(y[te.subreddit.to_numpy() == s], pred[te.subreddit.to_numpy() == s])
                             for s in sorted(te.subreddit.unique())}
     out["ablations_at_0.5"] = {"embedding_and_markers": _f1s(y, (p_emb >= 0.5).astype(int)),
                                "tfidf": _f1s(y, (p_tf >= 0.5).astype(int))}
+    if p_net is not None:
+        out["ablations_at_0.5"]["network"] = _f1s(y, (p_net >= 0.5).astype(int))
     return out, te, p
+
+
+def test_reads(output: Path, model_name: str, binary_f1: float) -> list[dict]:
+    """Every read of Dreaddit test so far: those the results file this run replaces recorded (a file
+    older than this record counts as one read, by the model it names), then this one."""
+    try:
+        prev = json.loads(output.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        prev = {}
+    reads = (prev.get("stress") or {}).get("dreaddit_test_reads")
+    if reads is None and (prev.get("stress") or {}).get("test"):
+        reads = [{"model": prev.get("model"), "binary_f1": prev["stress"]["test"]["binary_f1"],
+                  "utc": (prev.get("provenance") or {}).get("utc")}]
+    return list(reads or []) + [{"model": model_name, "binary_f1": binary_f1,
+                                 "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
 
 
 def depression(model, dreaddit_test) -> dict:
@@ -217,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     model = bundled_screen_model(args.model)
     doc: dict = {"model": model.name}
     doc["stress"], dr_test, _ = stress(model, rng)
+    doc["stress"]["dreaddit_test_reads"] = test_reads(args.output, model.name, doc["stress"]["test"]["binary_f1"])
     print("stress", json.dumps(doc["stress"]["test"]), file=sys.stderr, flush=True)
     doc["depression"] = depression(model, dr_test)
     print("depression", json.dumps(doc["depression"]["test"]), file=sys.stderr, flush=True)

@@ -1,14 +1,18 @@
 #!/usr/bin/env python
 """Train the screening heads (stress, depression) that ship in src/affectkit/weights/screen.
 
+    python bench/train_stress.py                         # first: the stress network (~40 min on 2 busy cores)
     python bench/train_screen.py                         # -> src/affectkit/weights/screen (minutes on CPU)
+    python bench/train_stress.py --debug --out /tmp/s/stress_net && \
     python bench/train_screen.py --debug --out /tmp/s    # tiny subsets, small grid: seconds (a test runs it)
 
 The recipe is src/affectkit/weights/screen/recipe.json unless --recipe names another. Steps
 (``affectkit.train.screen``): MiniLM embeddings of every text (cached in $AFFECTKIT_CACHE by the
 harness's feature cache); stress: Dreaddit train, a dev split of 15 % of its posts (seed 0); depression:
 the Reddit depression set's train/dev (duplicates dropped first); on dev, the grid of both C, the
-blend weight and the threshold with the best binary F1 (stress) / macro-F1 (depression); the
+blend weight (stress: also the share of the fine-tuned network in <out>/stress_net, trained by
+bench/train_stress.py on train less this dev split, never refit) and the threshold with the best
+binary F1 (stress) / macro-F1 (depression); the
 "high" level from the dev probability where precision first reaches ``high_precision``; each head
 refit on train + dev; the text markers' means over Dreaddit train (stressed / not) as their
 reference. Test splits are never read here: bench/screen_benchmark.py scores them.
@@ -41,7 +45,7 @@ from affectkit.train.screen import (binary_f1, choose, choose_similarity, dreadd
                                     high_threshold, macro_f1, train_head)
 
 MODEL = "affectkit-screen"
-VERSION = "1"
+VERSION = "2"
 DEBUG = {"n_train": 240, "n_dev": 120, "everyday_posts": 40, "grid": {"C_embedding": [0.1], "C_tfidf": [3.0]}}
 
 
@@ -56,27 +60,58 @@ def marker_reference(texts: list[str], y: np.ndarray) -> dict:
     return out
 
 
-def fit_task(name, tr_text, y_tr, dev_text, y_dev, emb_tr, emb_dev, metric, params, log):
+def fit_task(name, tr_text, y_tr, dev_text, y_dev, emb_tr, emb_dev, metric, params, log, p_net_dev=None):
     t0 = time.perf_counter()
     grid = {k: list(v) for k, v in params["grid"].items()}
     ch = choose(tr_text, y_tr, dev_text, y_dev, emb_tr, emb_dev, metric=metric, grid=grid,
-                weights=params["weights"], thresholds=params["thresholds"])
+                weights=params["weights"], thresholds=params["thresholds"], p_net_dev=p_net_dev,
+                net_weights=params["net_weights"])
     dev_head = train_head(tr_text, y_tr, emb_tr, ch.params)
-    p_dev = dev_head.predict_proba(dev_text, emb_dev)[:, 1]
+    p_dev = dev_head.predict_proba(dev_text, emb_dev, p_net_dev)[:, 1]
     high = high_threshold(y_dev, p_dev, ch.params["threshold"], params["high_precision"])
     head = train_head(tr_text + dev_text, np.concatenate([y_tr, y_dev]), np.vstack([emb_tr, emb_dev]), ch.params)
     log(f"{name}: dev {metric.__name__} {ch.dev_score:.4f} with {ch.params}, high from {high:.3f} "
         f"({time.perf_counter() - t0:.0f} s)")
-    best_by_weight = {}
+    best_by_weight, best_by_net_weight = {}, {}
     for row in ch.tried:
-        w = str(row["weight"])
-        best_by_weight[w] = max(best_by_weight.get(w, 0.0), row["dev"])
+        w, v = str(row["weight"]), str(row["net_weight"])
+        if row["net_weight"] == 0:
+            best_by_weight[w] = max(best_by_weight.get(w, 0.0), row["dev"])
+        best_by_net_weight[v] = max(best_by_net_weight.get(v, 0.0), row["dev"])
+    no_net = [r for r in ch.tried if r["net_weight"] == 0]
     record = {"metric": metric.__name__, "dev": round(ch.dev_score, 4), "chosen": ch.params,
               "high_threshold": round(high, 4), "n_train": len(tr_text), "n_dev": len(dev_text),
               "dev_best_by_weight": best_by_weight,
-              "dev_embedding_only": round(max(r["dev"] for r in ch.tried if r["weight"] == 1.0), 4),
-              "dev_tfidf_only": round(max(r["dev"] for r in ch.tried if r["weight"] == 0.0), 4)}
+              "dev_embedding_only": round(max(r["dev"] for r in no_net if r["weight"] == 1.0), 4),
+              "dev_tfidf_only": round(max(r["dev"] for r in no_net if r["weight"] == 0.0), 4)}
+    if p_net_dev is not None:
+        record["dev_best_by_net_weight"] = best_by_net_weight
+        record["dev_without_net"] = round(max(r["dev"] for r in no_net), 4)
+        record["dev_net_only"] = round(max(r["dev"] for r in ch.tried if r["net_weight"] == 1.0), 4) \
+            if 1.0 in params["net_weights"] else None
     return head, high, record
+
+
+def stress_net_dev(folder: Path, params: dict, dev_text: list[str], log) -> tuple[np.ndarray | None, dict | None]:
+    """The stress network's P(stressed) on the dev texts and what its record says of it; checks it
+    was trained without the dev posts (same split seed and share). (None, None) when the recipe
+    names no network."""
+    from affectkit.screen.stress_net import load_net
+
+    if not params["stress_net"]:
+        return None, None
+    net = load_net(folder / params["stress_net"])
+    t = net.meta.get("training", {})
+    split = t.get("split", {})
+    if (split.get("seed"), split.get("dev_share")) != (params["seed"], params["dev_share"]):
+        raise SystemExit(f"train_screen: the stress network in {folder / params['stress_net']} was trained with the dev "
+                         f"split {split}, not seed {params['seed']} / dev_share {params['dev_share']}: retrain it "
+                         "(python bench/train_stress.py)")
+    t0 = time.perf_counter()
+    p = net.predict_proba(dev_text, "stress")[:, 1]
+    log(f"stress network {net.name} on dev in {time.perf_counter() - t0:.0f} s")
+    return p, {"name": net.name, "folder": params["stress_net"], "debug": t.get("debug"), "n_train": t.get("n"),
+               "epochs": t.get("epochs"), "history": t.get("history"), "dev": t.get("dev")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.debug:
         dr_tr, dr_dev = dr_tr.iloc[:DEBUG["n_train"]], dr_dev.iloc[:DEBUG["n_dev"]]
         dep_tr, dep_dev = dep_tr.sample(DEBUG["n_train"], random_state=0), dep_dev.sample(DEBUG["n_dev"], random_state=0)
+    p_net_dev, net_record = stress_net_dev(args.out, params, dr_dev.text.tolist(), log)  # first: it may refuse
     t0 = time.perf_counter()
     if args.debug:  # embed only what the debug run uses
         emb = {k: text_embeddings(d.text.tolist()) for k, d in
@@ -115,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     heads, records = {}, {}
     stress, s_high, records["stress"] = fit_task(
         "stress", dr_tr.text.tolist(), dr_tr.label.to_numpy(), dr_dev.text.tolist(), dr_dev.label.to_numpy(),
-        emb["dr_tr"], emb["dr_dev"], binary_f1, params, log)
+        emb["dr_tr"], emb["dr_dev"], binary_f1, params, log, p_net_dev=p_net_dev)
     records["stress"]["dev_posts"] = int(dr_dev.post_id.nunique())
+    records["stress"]["net"] = net_record
     # other communities: Dreaddit's not-stressed posts join as non-depressive (the Reddit set's two
     # classes differ in style, and without them every long Reddit post reads as depressive)
     neg_tr, neg_dev = (dr_tr.label == 0).to_numpy(), (dr_dev.label == 0).to_numpy()
@@ -128,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     d_y_dev = np.concatenate([dep_dev.label.to_numpy(), np.zeros(int(neg_dev.sum()), int)])
     dep, d_high, records["depression"] = fit_task(
         "depression", d_tr_text, d_y_tr, d_dev_text, d_y_dev, np.vstack([emb["dep_tr"], emb["dr_tr"][neg_tr]]),
-        np.vstack([emb["dep_dev"], emb["dr_dev"][neg_dev]]), macro_f1, params, log)
+        np.vstack([emb["dep_dev"], emb["dr_dev"][neg_dev]]), macro_f1, params, log)  # no network
     records["depression"]["other_negatives"] = {"train": int(neg_tr.sum()), "dev": int(neg_dev.sum()),
                                                 "source": "Dreaddit train posts labelled not stressed"}
     ref = marker_reference(dr.text.tolist() if not args.debug else dr_tr.text.tolist(),
@@ -148,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         "source": "bench/data/crisis_posts.jsonl (the crisis dev set, written for this project)",
         "threshold": sim["threshold"], "margin": sim["margin"], "chosen_by": "leave-one-out on that set",
         "prototypes": [{"text": t, "crisis": l} for t, l in zip(c_texts, c_y)]}, indent=1) + "\n")
-    stress.save(out / "stress", meta={"task": "stress", "data": "Dreaddit train (train + carved dev)",
-                                      "high_threshold": s_high, "marker_reference": ref})
+    stress.save(out / "stress", meta={"task": "stress", "data": "Dreaddit train (train + carved dev); the network: "
+                                      "train less dev", "high_threshold": s_high, "marker_reference": ref,
+                                      "net": params["stress_net"] if stress.net_weight > 0 else None})
     dep.save(out / "depression", meta={"task": "depression", "data": "Reddit depression set train + dev "
                                        "(deduplicated, stratified 80/10/10, seed 0) + Dreaddit train not-stressed posts "
                                        "as non-depressive", "high_threshold": d_high})

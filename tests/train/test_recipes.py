@@ -74,6 +74,15 @@ def recorded(name: str) -> tuple[dict, dict]:
         assert sorted(rec["heads"]) == sorted(cfg["temperatures"])
         return ({"heads": list(cfg["temperatures"]), "weights": cfg["weights"], "conflict": cfg["conflict"]},
                 rec.get("recipe") or {})
+    if name == "stress":
+        rec, cfg = _json(RESULTS / "stress_train.json"), _json(WEIGHTS_ROOT / "screen" / "stress_net" / "config.json")
+        t, net = rec["training"], cfg["net"]
+        assert rec["model"] == f"{cfg['name']}@{cfg['version']}" and not t["debug"]
+        assert {k: cfg["training"][k] for k in ("seed", "epochs", "lr", "batch_size")} == \
+            {k: t[k] for k in ("seed", "epochs", "lr", "batch_size")}
+        return ({**{k: t[k] for k in ("seed", "epochs", "lr", "batch_size")},
+                 **{k: net[k] for k in ("n_top", "rank", "alpha", "dropout", "max_len", "max_context")},
+                 "threads": _threads(t["machine"]), "dev_share": t["split"]["dev_share"]}, rec["recipe"])
     if name == "screen":
         rec, cfg = _json(RESULTS / "screen_train.json"), _json(WEIGHTS_ROOT / "screen" / "config.json")
         assert rec["model"] == f"{cfg['name']}@{cfg['version']}" and not rec["debug"]
@@ -221,7 +230,7 @@ def test_write_recipe_round_trips(tmp_path):
 # each script refuses a bad --recipe with a usage error naming the problem (no traceback)
 
 SCRIPTS = {"face": "train_face.py", "text": "train_text.py", "carer": "train_carer.py", "voice": "train_voice.py",
-           "calibration": "calibrate.py"}
+           "calibration": "calibrate.py", "stress": "train_stress.py"}
 
 
 # each run starts a script that imports its stack: only the quickest (voice) is in the fast set

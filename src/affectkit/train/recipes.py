@@ -39,6 +39,7 @@ SHIPPED: dict[str, tuple[str, str, str]] = {
     "voice": ("voice", "voice.emotion", "bench/train_voice.py"),
     "calibration": ("fusion", "affectkit-late-fusion", "bench/calibrate.py"),
     "screen": ("screen", "affectkit-screen", "bench/train_screen.py"),
+    "stress": ("screen/stress_net", "affectkit-screen-stress-net", "bench/train_stress.py"),
 }
 
 # Types: "int", "float" (an int is accepted), "bool", "str", a trailing "?" allows null,
@@ -94,10 +95,16 @@ SCREEN_PARAMS: dict[str, Any] = {
     "seed": "int", "dev_share": "float", "grid": {"C_embedding": "float[]", "C_tfidf": "float[]"},
     "weights": "float[]", "thresholds": "float[]", "high_precision": "float", "other_negatives": "bool",
     "false_flag_cost": "float", "everyday_posts": "int", "max_everyday_flag_rate": "float",
+    # the stress network blended into the stress head (a subfolder, bench/train_stress.py; null: none)
+    # and the shares of it tried on dev
+    "stress_net": "str?", "net_weights": "float[]",
 }
+# bench/train_stress.py: the stress network (text_train.train on Dreaddit train less the dev split,
+# which is the screen recipe's: seed and dev_share must match it)
+STRESS_PARAMS: dict[str, Any] = {**_TRAINING, "dev_share": "float"}
 SCHEMAS: dict[str, dict[str, Any]] = {"face": FACE_PARAMS, "text": TEXT_PARAMS, "carer": CARER_PARAMS,
                                       "voice": VOICE_PARAMS, "calibration": CALIBRATION_PARAMS,
-                                      "screen": SCREEN_PARAMS}
+                                      "screen": SCREEN_PARAMS, "stress": STRESS_PARAMS}
 TOP_KEYS = {"format": "int", "model": "str", "model_version": "str?", "script": "str", "source": "str",
             "params": "object"}
 

@@ -3,7 +3,8 @@
 Stress: Dreaddit train, with a dev split carved from it *by post* (Dreaddit's rows are chunks of
 posts: chunks of one post never straddle train and dev), 15 %, seed 0. Depression: the Reddit
 depression set as the harness splits it (exact duplicates dropped, stratified 80/10/10, seed 0).
-On dev, a small grid picks both regularisation strengths, the blend weight and the decision
+On dev, a small grid picks both regularisation strengths, the blend weights (for stress, also
+the share of the fine-tuned network, trained on train only) and the decision
 threshold (binary F1 for stress, macro-F1 for depression: the figures each task reports); the
 head is then refit on train + dev with those settings. Test splits are not read here.
 """
@@ -52,9 +53,11 @@ class Choice:
 def choose(train_texts: list[str], y_train: np.ndarray, dev_texts: list[str], y_dev: np.ndarray,
            emb_train: np.ndarray, emb_dev: np.ndarray, metric: Callable = binary_f1,
            grid: dict | None = None, weights: Sequence[float] = WEIGHTS,
-           thresholds: Sequence[float] = THRESHOLDS) -> Choice:
-    """The grid point, blend weight and threshold with the best ``metric`` on dev (ties: the
-    earlier, i.e. simpler / more regularised, setting)."""
+           thresholds: Sequence[float] = THRESHOLDS, p_net_dev: np.ndarray | None = None,
+           net_weights: Sequence[float] = (0.0,)) -> Choice:
+    """The grid point, blend weights and threshold with the best ``metric`` on dev (ties: the
+    earlier, i.e. simpler / more regularised, setting). ``p_net_dev``: a network's P(positive) on
+    the dev texts (trained without them), blended in at each of ``net_weights``."""
     from sklearn.linear_model import LogisticRegression
 
     from affectkit.recognize.lexical import TfidfLogReg
@@ -70,14 +73,19 @@ def choose(train_texts: list[str], y_train: np.ndarray, dev_texts: list[str], y_
         p_emb[C_e] = m.predict_proba((X_dev - mean) / scale)[:, 1]
     p_tf = {C_t: TfidfLogReg(C=C_t, max_iter=base.max_iter).fit(train_texts, y_train).predict_proba(dev_texts)[:, 1]
             for C_t in grid["C_tfidf"]}
+    if p_net_dev is None:
+        net_weights = (0.0,)
     best: Choice | None = None
     tried = []
-    for C_e, C_t in itertools.product(grid["C_embedding"], grid["C_tfidf"]):
+    for v, C_e, C_t in itertools.product(net_weights, grid["C_embedding"], grid["C_tfidf"]):
         for w in weights:
             p = w * p_emb[C_e] + (1 - w) * p_tf[C_t]
+            if v > 0:
+                p = v * np.asarray(p_net_dev) + (1 - v) * p
             for th in thresholds:
                 s = metric(y_dev, (p >= th).astype(int))
-                point = {"C_embedding": float(C_e), "C_tfidf": float(C_t), "weight": float(w), "threshold": float(th)}
+                point = {"C_embedding": float(C_e), "C_tfidf": float(C_t), "weight": float(w), "threshold": float(th),
+                         "net_weight": float(v)}
                 tried.append(dict(point, dev=round(s, 4)))
                 if best is None or s > best.dev_score + 1e-9:
                     best = Choice(point, s)

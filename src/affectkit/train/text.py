@@ -107,9 +107,12 @@ def _loss(logits: torch.Tensor, target: torch.Tensor, multilabel: bool,
 
 def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5e-4,
           batch_size: int = 32, seed: int = 0, smoothing: float = 0.05, weight_decay: float = 0.01,
-          warmup: float = 0.06, clip_norm: float = 1.0, log: Callable[[str], None] = print) -> dict:
+          warmup: float = 0.06, clip_norm: float = 1.0, log: Callable[[str], None] = print,
+          on_epoch: Callable[[int, TextNet], dict] | None = None) -> dict:
     """Train ``net`` in place on all sources (each batch from one source): AdamW, linear warm-up over
     the first ``warmup`` share of the steps then linear decay, gradients clipped to ``clip_norm``.
+    ``on_epoch(epoch, net)``: called after each epoch (net in eval mode); what it returns joins that
+    epoch's history row (e.g. a dev score, to see how the score moves with the epochs).
     Returns a log dict."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -154,6 +157,11 @@ def train(net: TextNet, sources: list[Source], *, epochs: int = 3, lr: float = 5
             count += 1
             if step % 200 == 0:
                 log(f"epoch {epoch + 1} step {step}/{total} loss {running / count:.4f} ({time.time() - t0:.0f}s)")
-        history.append({"epoch": epoch + 1, "loss": running / max(1, count), "seconds": time.time() - t0})
+        row = {"epoch": epoch + 1, "loss": running / max(1, count), "seconds": time.time() - t0}
+        if on_epoch is not None:
+            net.eval()
+            row.update(on_epoch(epoch + 1, net))
+            log(f"epoch {epoch + 1}: {row}")
+        history.append(row)
     net.eval()
     return {"history": history, "seconds": time.time() - t0, "steps": step}
