@@ -405,7 +405,9 @@ def main(argv: list[str] | None = None) -> None:
     args.out.write_text(json.dumps(config, indent=1) + "\n")
     write_card(config, args.out.parent)
     command = COMMAND + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
-    write_recipe(*recipe_after(doc, heads, args.out.parent, command))
+    written = recipe_after(doc, heads, args.out.parent, command)
+    write_recipe(*written)
+    doc = written[0]  # the results record states the recipe as written (its overrides say what this run did)
     results.update({"recipe": recipe_record(doc, ROOT), "benchmark": "calibration of the emotion heads (temperature scaling)", "command": COMMAND,
                     "metrics": {"nll": "mean -log p(true class), natural log",
                                 "ece15": "expected calibration error, top label, 15 equal-width bins"},
