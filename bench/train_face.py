@@ -176,6 +176,17 @@ def write_int8_section(card_path: Path, section: str) -> None:
     card_path.write_text(head + sep + "\n" + section + "\n" + sep3 + tail)
 
 
+def save_with_graph(model, folder: Path) -> None:
+    """The weights, config and the fp32 ONNX graph of this net's own shape (the default runtime's;
+    a recipe with other widths, a --debug run's, cannot use the bundled graph)."""
+    from affectkit.core.atomic import write_atomic
+    from affectkit.recognize.face_affect import ONNX_FILE
+    from affectkit.train.export_onnx import face_graphs
+
+    model.save(folder)
+    write_atomic(Path(folder) / ONNX_FILE, face_graphs(Path(folder))[ONNX_FILE])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", help=f"output folder (default: the bundled {WEIGHTS_DIR})")
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     def on_epoch(rec, best_net):
         history_so_far.append(rec)
         if best_net is not None:  # checkpoint: the best epoch so far is always on disk
-            FaceModel(best_net, meta_for(history_so_far, {"checkpoint": True})).save(out)
+            save_with_graph(FaceModel(best_net, meta_for(history_so_far, {"checkpoint": True})), out)
 
     net, history = train_face_cnn(x_tr, y_tr, x_va, y_va, recipe, on_epoch=on_epoch, deadline=deadline, log=log)
     epochs_run = sum(1 for h in history if "epoch" in h)
@@ -253,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
               "public_test_accuracy": val["accuracy"]}
     meta = meta_for(history, {"best_epoch": best["epoch"], "scores": scores})
     model = FaceModel(net, meta)
-    model.save(out)
+    save_with_graph(model, out)
     from affectkit.recognize.face_int8 import int8_available
 
     command = "python bench/train_face.py" + " ".join([""] + (argv if argv is not None else sys.argv[1:]))
