@@ -84,3 +84,29 @@ def test_voice_head_features_and_labels_match_torch(whisper_encoder, torch_encod
     pa, pb = head.predict_proba(a), head.predict_proba(b)
     assert np.abs(pa - pb).max() < 1e-3
     assert (pa.argmax(1) == pb.argmax(1)).all()
+
+
+def test_foreign_weights_are_model_errors():
+    from affectkit.core.errors import ModelError
+    from affectkit.perceive.whisper_encoder import FRONT, LAYER, WhisperEncoder
+
+    w = {f"encoder/{n}": np.zeros(1, np.float16) for n in FRONT + ("layer_norm/gamma", "layer_norm/beta")}
+    w.update({f"encoder/layer_0/{n}": np.zeros(1, np.float16) for n in LAYER})
+    w["encoder/conv1/bias"] = np.zeros(512, np.float16)
+    WhisperEncoder(w)  # complete: builds (sessions come on first use)
+    with pytest.raises(ModelError, match="lack"):
+        WhisperEncoder({k: v for k, v in w.items() if k != "encoder/layer_0/ffn/linear_1/bias"})
+    with pytest.raises(ModelError, match="8 heads"):
+        WhisperEncoder({**w, "encoder/num_heads": np.array(16, np.int16)})
+    with pytest.raises(ModelError, match="384 wide"):
+        WhisperEncoder({**w, "encoder/conv1/bias": np.zeros(384, np.float16)})
+
+
+@pytest.mark.slow
+def test_export_is_reproducible(whisper_encoder):
+    """The shipped Whisper graphs are what the export script builds today, byte for byte."""
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from affectkit.train.export_onnx import main
+
+    assert main(["--check", "--only", "whisper"]) == 0
