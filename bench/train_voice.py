@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         blocks="; ".join({"compare": "openSMILE ComParE_2016 functionals (6,373)",
                           "egemaps": "openSMILE eGeMAPSv02 functionals (88)",
                           "logmel": "log-mel statistics (40 bands x 7: mean, std, p10, p50, p90, mean and std of the absolute frame-to-frame change)",
-                          "whisper": f"Whisper-base encoder (the `voice` extra's weights, our PyTorch forward pass) layers {ex['whisper_layers']}: mean and std over time of each layer's 512 states"}[b]
+                          "whisper": f"Whisper-base encoder (the `voice` extra's weights, our own forward pass, on ONNX Runtime) layers {ex['whisper_layers']}: mean and std over time of each layer's 512 states"}[b]
                          for b in ex["blocks"]),
         clip=hp["clip"], C=hp["C"], class_weight=hp["class_weight"],
         groups="" if n_models == 1 else f"; {n_models} models, one per block group {hp['blocks']}, log-probabilities averaged",

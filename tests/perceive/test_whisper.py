@@ -1,9 +1,8 @@
-"""Our PyTorch Whisper-base encoder and the ``voice.whisper`` features it gives the voice head."""
+"""Our Whisper-base encoder (ONNX Runtime) and the ``voice.whisper`` features it gives the voice head."""
 import struct
 
 import numpy as np
 import pytest
-import torch
 
 from affectkit.core.data import Segment
 from affectkit.core.errors import ModelError
@@ -67,15 +66,22 @@ def test_encoder_matches_ctranslate2(whisper_encoder, utterance):
     mel = log_mel(x)
     n = mel.shape[1] // 2 * 2
     mel = mel[None, :, :n].astype(np.float32)
-    ours = whisper_encoder(torch.as_tensor(mel))
-    assert len(ours) == 6 and ours[-1].shape == (1, n // 2, 512)
+    ours = whisper_encoder(mel)
+    assert len(ours) == 6 and ours[-1].shape == (1, n // 2, 512) and ours[-1].dtype == np.float32
     reference = ct2.models.Whisper(str(whisper_model_dir()), device="cpu", compute_type="float32")
     theirs = np.array(reference.encode(ct2.StorageView.from_array(np.ascontiguousarray(mel)), to_cpu=True))
-    assert np.abs(theirs - ours[-1].numpy()).max() < 1e-2
-    first_two = whisper_encoder(torch.as_tensor(mel), n_layers=2)  # stopping early changes nothing before
-    assert len(first_two) == 2 and torch.allclose(first_two[1], ours[1])
-    with pytest.raises(ValueError, match="2 to 3000 mel frames"):
-        whisper_encoder(torch.zeros(1, 80, 3002))
+    assert np.abs(theirs - ours[-1]).max() < 1e-2
+    first_two = whisper_encoder(mel, n_layers=2)  # stopping early changes nothing before
+    assert len(first_two) == 2 and np.allclose(first_two[1], ours[1])
+
+
+def test_encoder_refuses_bad_shapes(whisper_encoder):
+    for bad in (np.zeros((1, 80, 3002), np.float32), np.zeros((1, 80, 1), np.float32), np.zeros((80, 100), np.float32),
+                np.zeros((1, 64, 100), np.float32)):
+        with pytest.raises(ValueError, match="2 to 3000 frames"):
+            whisper_encoder(bad)
+    with pytest.raises(ValueError, match="more than 200 samples"):
+        log_mel(np.zeros(100, np.float32))
 
 
 def test_whisper_layers_per_segment(whisper_encoder, two_utterances):

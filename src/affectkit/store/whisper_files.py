@@ -6,7 +6,7 @@ tokenizer and config. faster-whisper needs one folder with ``model.bin``, so the
 joined once into the models folder (``$AFFECTKIT_MODELS``, default ``~/.cache/affectkit/models``;
 apart from the feature cache so that pointing that elsewhere does not copy 145 MB again),
 written to a temporary file and renamed, so a killed run never leaves a half model. Nothing
-is downloaded. The ``voice`` extra needs only the two model packages (our own PyTorch encoder
+is downloaded. The ``voice`` extra needs only the two model packages (our own encoder, on ONNX Runtime,
 reads them); the ``asr`` extra adds faster-whisper for speech-to-text.
 """
 from __future__ import annotations

@@ -9,8 +9,13 @@ What is written, and why this shape:
   (the text heads, the CARER specialist, a screening adapter) and any new one, and the package
   ships a few kilobytes instead of a 90 MB encoder per adapter set. (The input embeddings are a
   row lookup and a LayerNorm, done in numpy over the mapped weights file.)
-- Not yet: the voice head's Whisper-base encoder (``perceive.whisper_encoder``) still runs on torch;
-  the same one-layer shape over the ``voice`` extra's CTranslate2 weights would port it.
+- ``perceive/graphs/whisper_front.onnx`` and ``whisper_layer.onnx``: the voice head's Whisper-base
+  encoder (``perceive.whisper_torch``) as its front end (two convolutions and the positions) and
+  *one* transformer layer, weights left out and named ``w.<CTranslate2 variable>``; at load time
+  ``perceive.whisper_encoder`` supplies them from the ``voice`` extra's ``model.bin``, one session
+  per layer, so only the layers the head reads are ever loaded. Built from that same
+  ``model.bin`` (its values only keep the exporter from merging equal initializers: none is
+  written), so this set needs the ``voice`` extra too.
 - ``weights/face/face_cnn.onnx``: the face CNN's fp32 graph (weights from ``weights.safetensors``
   at load). Its int8 form, ``face_int8.onnx`` (self-contained: ONNX Runtime static quantisation),
   needs calibration crops, so ``python bench/train_face.py --int8-only FOLDER`` writes it with
@@ -90,6 +95,23 @@ def minilm_graphs() -> dict[str, bytes]:
     }
 
 
+def whisper_graphs() -> dict[str, bytes]:
+    import torch
+
+    from affectkit.perceive.whisper_encoder import HEADS, encoder_weights
+    from affectkit.perceive.whisper_torch import Front, Layer
+
+    w = {k.removeprefix("encoder/"): v for k, v in encoder_weights().items()}
+    front = Front(w)
+    layer = Layer({k.removeprefix("layer_0/"): v for k, v in w.items() if k.startswith("layer_0/")}, HEADS)
+    return {
+        "whisper_front.onnx": _export(front, (torch.zeros(2, 80, 8),), ["mel"], ["hidden"],
+                                      {"mel": {0: "batch", 2: "frames"}, "hidden": {0: "batch", 1: "positions"}},
+                                      _params(front)),
+        "whisper_layer.onnx": _export(layer, (torch.zeros(2, 4, 512),), ["hidden"], ["out"],
+                                      {"hidden": {0: "batch", 1: "positions"}, "out": {0: "batch", 1: "positions"}},
+                                      _params(layer)),
+    }
 
 
 def face_graphs(folder: Path = FACE) -> dict[str, bytes]:
@@ -156,7 +178,7 @@ def face_int8(folder: Path, views: "np.ndarray") -> bytes:
     return model.SerializeToString(deterministic=True)
 
 
-GRAPH_SETS = {"minilm": (GRAPHS, minilm_graphs), "face": (FACE, face_graphs)}
+GRAPH_SETS = {"minilm": (GRAPHS, minilm_graphs), "whisper": (GRAPHS, whisper_graphs), "face": (FACE, face_graphs)}
 
 
 def build(names: list[str]) -> dict[Path, bytes]:
