@@ -49,6 +49,7 @@ from affectkit.bench.datasets.face import load_fer2013  # noqa: E402
 from affectkit.core.labels import EMOTION  # noqa: E402
 from affectkit.perceive import face_detect_mp as mpd  # noqa: E402
 from affectkit.perceive.face_detect import crop_face, detect_faces  # noqa: E402
+from affectkit.perceive.face_track import iou  # noqa: E402
 
 COMMAND = "python bench/face_detectors.py"
 FRAME = (640, 480)  # w, h
@@ -143,13 +144,6 @@ def matches(box, truth) -> bool:
     tx, ty, tw, th = truth
     cx, cy, side, tside = x + w / 2, y + h / 2, max(w, h), max(tw, th)
     return tx <= cx <= tx + tw and ty <= cy <= ty + th and 0.5 <= side / tside <= 2.0
-
-
-def iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter) if inter else 0.0
 
 
 def framing_of(raw, truth) -> tuple[float, float, float]:

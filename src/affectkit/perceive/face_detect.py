@@ -14,7 +14,7 @@ Two detectors (``DETECTORS``): ``haar`` (above; the face extra) and ``mediapipe`
 light, small faces) in less time a frame (``bench/face_detectors.py``). ``resolve_detector``
 picks one: by name, else ``$AFFECTKIT_FACE_DETECTOR``, else ``auto``: mediapipe where it is
 installed and starts, Haar otherwise. mediapipe is not moved into the face extra because its
-metadata pins numpy<2 and protobuf<5, which pip cannot install beside OpenCV 4.11+ (numpy>=2):
+metadata pins numpy<2 and protobuf<5, which pip cannot install beside OpenCV 4.11 and later (numpy>=2):
 it goes in with ``--no-deps`` (the landmarks extra's recipe), so Haar stays the detector that a
 plain ``pip install 'affectkit[face]'`` has. ``find_faces(img, detector)`` and ``FaceSearch``
 take either; ``detector_id`` names the one used (the record's ``models["face.detector"]``).
@@ -27,7 +27,7 @@ import threading
 
 import numpy as np
 
-from affectkit.core.errors import DependencyError, ModelError
+from affectkit.core.errors import DependencyError, InputError, ModelError
 
 CASCADE = "haarcascade_frontalface_default.xml"
 DETECTORS = ("haar", "mediapipe")
@@ -36,7 +36,7 @@ DETECTOR_ENV = "AFFECTKIT_FACE_DETECTOR"
 
 def resolve_detector(name: str | None = None) -> str:
     """"haar" or "mediapipe" for ``name`` ("auto" or None: ``$AFFECTKIT_FACE_DETECTOR``, else
-    mediapipe where it starts, else haar). ValueError for an unknown name; DependencyError naming
+    mediapipe where it starts, else haar). InputError for an unknown name; DependencyError naming
     the extra when mediapipe is asked for by name and cannot start."""
     raw = name if name not in (None, "auto") else os.environ.get(DETECTOR_ENV) or "auto"
     choice = raw.strip().lower()
@@ -46,7 +46,7 @@ def resolve_detector(name: str | None = None) -> str:
         return "mediapipe" if mediapipe_starts() else "haar"
     if choice not in DETECTORS:
         where = f" (from ${DETECTOR_ENV})" if name in (None, "auto") else ""
-        raise ValueError(f"unknown face detector {raw!r}{where}: one of auto, {', '.join(DETECTORS)}")
+        raise InputError(f"unknown face detector {raw!r}{where}: one of auto, {', '.join(DETECTORS)}")
     if choice == "mediapipe":
         from affectkit.perceive.face_detect_mp import require_mediapipe
 

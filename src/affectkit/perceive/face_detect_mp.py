@@ -21,6 +21,7 @@ import threading
 import numpy as np
 
 from affectkit.core.errors import DependencyError
+from affectkit.perceive.face_track import iou
 
 MODELS = {"short": 0, "full": 1}  # name -> MediaPipe's model_selection
 # the full search's settings, chosen on FER2013 PublicTest (bench/results/face_detectors.json#dev_publictest.choice):
@@ -31,7 +32,8 @@ NEAR_GROW = 2.5  # the window searched around a known face, in face sides (FaceS
 DETECTOR_VERSION = 1  # bump when LEVELS, FER_FRAMING or the merging change what is found
 # BlazeFace box -> FER2013 framing, per model: (scale, dx, dy), fitted by bench/face_detectors.py
 # on FER2013 PublicTest faces (bench/results/face_detectors.json#framing)
-FER_FRAMING: dict[str, tuple[float, float, float]] = {"short": (1.0, 0.0, 0.0), "full": (1.0, 0.0, 0.0)}
+FER_FRAMING: dict[str, tuple[float, float, float]] = {"short": (1.199, -0.014, -0.103),
+                                                      "full": (1.148, -0.008, -0.043)}
 
 _local = threading.local()  # a MediaPipe graph is not thread-safe: one per thread and model
 
@@ -201,14 +203,8 @@ def detect_near(img: np.ndarray, box: tuple[int, int, int, int], model: str = "s
     best, best_iou = None, 1 / 3
     for bx, by, bw, bh, _ in detect_raw(img[y0:y1, x0:x1], model, min_score):
         cand = to_fer_framing((bx + x0, by + y0, bw, bh), FER_FRAMING[model])
-        ov = _iou(cand, box)
+        ov = iou(cand, box)
         if ov >= best_iou:
             best, best_iou = cand, ov
     return best
 
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter) if inter else 0.0
