@@ -11,7 +11,7 @@ upscaled FER2013 crops: median box 0.96 of the crop, offset 0.02), so the crop w
 
 Two detectors (``DETECTORS``): ``haar`` (above; the face extra) and ``mediapipe`` (BlazeFace,
 ``perceive.face_detect_mp``; the landmarks extra), which finds more faces (rolled heads, low
-light, small faces) in less time a frame (``bench/face_detectors.py``). ``resolve_detector``
+light, small faces) with fewer false ones (``bench/face_detectors.py``). ``resolve_detector``
 picks one: by name, else ``$AFFECTKIT_FACE_DETECTOR``, else ``auto``: mediapipe where it is
 installed and starts, Haar otherwise. mediapipe is not moved into the face extra because its
 metadata pins numpy<2 and protobuf<5, which pip cannot install beside OpenCV 4.11 and later (numpy>=2):
