@@ -218,6 +218,27 @@ def emodb_wav(shared_data):
 FACES = DATA / "face"
 
 
+@pytest.fixture
+def no_mediapipe(monkeypatch):
+    """As if the landmarks extra (mediapipe) were not installed: importing it fails, and this
+    thread's face mesh and face detector graphs are forgotten."""
+    import builtins
+
+    from affectkit.perceive import face_detect_mp, face_landmarks
+
+    real = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name == "mediapipe" or name.startswith("mediapipe."):
+            raise ImportError("No module named 'mediapipe'")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    monkeypatch.setattr(face_landmarks._local, "mesh", None, raising=False)
+    monkeypatch.setattr(face_detect_mp._local, "graphs", {}, raising=False)
+    monkeypatch.delenv("AFFECTKIT_FACE_DETECTOR", raising=False)
+
+
 def face_canvas(crop: Path, size: tuple[int, int] = (320, 240), side: int = 160, bg: int = 110):
     """A gray picture ``size`` (w, h) with the 48x48 FER2013 ``crop`` upscaled to ``side`` pixels in
     the middle: large enough for the Haar cascade, which misses 48-pixel faces."""

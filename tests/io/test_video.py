@@ -72,3 +72,52 @@ def test_images_are_one_frame(tmp_path):
     frames = list(read_pictures(path, gray=True))
     assert len(frames) == 1 and frames[0].t == 0.0 and frames[0].image.shape == (60, 80)
     assert frames[0].image[:, :40].min() == 255 and frames[0].image[:, 40:].max() == 0
+
+
+def _anamorphic_clip(path, picture, sar):
+    """An H.264 clip written with PyAV whose stored pictures are ``picture`` squeezed by ``sar``
+    horizontally, with that sample aspect ratio in the stream (as anamorphic DV/DVD video)."""
+    import av
+    import cv2
+
+    h, w = picture.shape[:2]
+    stored = cv2.resize(picture, (int(round(w / sar)), h), interpolation=cv2.INTER_AREA)
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=5)
+        s.width, s.height, s.pix_fmt = stored.shape[1], stored.shape[0], "yuv420p"
+        s.codec_context.sample_aspect_ratio = sar
+        for _ in range(3):
+            for p in s.encode(av.VideoFrame.from_ndarray(stored, format="bgr24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def test_non_square_pixels_are_shown_at_their_display_aspect(tmp_path):
+    """A 360x480 stored picture with SAR 4:3 displays 480x480: the frames come out that size, and
+    the picture matches the square original, and the real face in it (examples/astronaut.jpg) is
+    found where it is there, with its own proportions (the crop the CNN reads is not squeezed)."""
+    from fractions import Fraction
+    from pathlib import Path
+
+    import cv2
+
+    from affectkit.perceive.face_detect import detect_faces
+    from affectkit.perceive.face_track import iou
+
+    photo = cv2.imread(str(Path(__file__).resolve().parents[2] / "examples" / "astronaut.jpg"))
+    square = np.full((480, 480, 3), 60, np.uint8)
+    head = photo[10:250, 105:345]  # the astronaut's head and shoulders (face at about 70, 55, 95, 95)
+    square[90:390, 150:450] = cv2.resize(head, (300, 300), interpolation=cv2.INTER_AREA)
+    clip = _anamorphic_clip(tmp_path / "anamorphic.mp4", square, Fraction(4, 3))
+    info = probe_video(clip)
+    assert (info.width, info.height, info.sample_aspect) == (480, 480, pytest.approx(4 / 3, abs=1e-3))
+    frames = list(iter_frames(clip, fps=5, gray=True))
+    assert frames[0].image.shape == (480, 480)
+    assert next(iter_frames(clip, gray=True, max_side=240)).image.shape == (240, 240)
+    truth = detect_faces(cv2.cvtColor(square, cv2.COLOR_BGR2GRAY))
+    found = detect_faces(frames[0].image)
+    assert len(truth) == 1 and len(found) == 1 and iou(found[0], truth[0]) > 0.8, (found, truth)
+    diff = np.abs(frames[0].image.astype(int) - cv2.cvtColor(square, cv2.COLOR_BGR2GRAY)).mean()
+    assert diff < 4.0, diff  # the stored 360-wide pixels would be 120 columns short

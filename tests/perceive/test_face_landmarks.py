@@ -131,18 +131,7 @@ def test_timeline_and_analyze_report_the_geometry(tmp_path):
     assert segs[-1]["face_emotion"] is None
 
 
-def test_without_the_extra_the_error_says_how_to_install(monkeypatch):
-    import builtins
-
-    real = builtins.__import__
-
-    def no_mediapipe(name, *a, **k):
-        if name == "mediapipe" or name.startswith("mediapipe."):
-            raise ImportError("No module named 'mediapipe'")
-        return real(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_mediapipe)
-    monkeypatch.setattr(fl._local, "mesh", None, raising=False)
+def test_without_the_extra_the_error_says_how_to_install(no_mediapipe):
     from affectkit.core.errors import DependencyError
 
     assert not landmarks_available()

@@ -45,7 +45,8 @@ def _faces(job: Job) -> None:
     if info.duration is not None and info.duration > opts.limits.max_duration:
         raise VideoError(job.source, f"is {info.duration:.0f} s long; recordings over {opts.limits.max_duration:g} s "
                                      f"are refused (raise --max-duration or AFFECTKIT_MAX_DURATION)")
-    tl = face_timeline(job.source, fps=opts.fps, model=opts.face_model, timer=job.timer, landmarks=opts.landmarks)
+    tl = face_timeline(job.source, fps=opts.fps, model=opts.face_model, timer=job.timer, landmarks=opts.landmarks,
+                       detector=opts.face_detector)
     job.say(f"{len(tl.times)} frames sampled at {opts.fps:g} fps, a face in {tl.frames_with_face}")
     job.faces = tl
     job.has_audio = info.has_audio

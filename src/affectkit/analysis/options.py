@@ -15,8 +15,9 @@ class Options:
     recordings without a transcript (None: when installed, True: required, False: never);
     ``language``: its language (None: detected); ``fps``: video frames sampled per second;
     ``window``: seconds per fixed window when a video has neither transcript nor speech;
-    ``faces``: read the faces of a video (False: its soundtrack only); ``landmarks``: facial
-    geometry too (the ``landmarks`` extra); ``explain``: name the cues behind each reading;
+    ``faces``: read the faces of a video (False: its soundtrack only); ``face_detector``: "haar",
+    "mediapipe" or None/"auto" (``perceive.face_detect.resolve_detector``: MediaPipe where the
+    landmarks extra is installed, else Haar); ``landmarks``: facial geometry too (the ``landmarks`` extra); ``explain``: name the cues behind each reading;
     ``timings``: seconds per stage in ``record["timings"]``; ``screen``: the screening block
     (``screen_speakers``: only these speakers; ``include_interviewer``: the interviewer too, with
     a warning; ``screen_model``: heads to use instead of the bundled ones). ``text_model``, ``voice_head``,
@@ -31,6 +32,7 @@ class Options:
     fps: float = 5.0
     window: float = 2.0
     faces: bool = True
+    face_detector: str | None = None
     landmarks: bool = False
     explain: bool = True
     timings: bool = False

@@ -75,3 +75,5 @@ def read_face(job: Job) -> None:
                          "cues": reading["cues"], "face_seen": reading["face_seen"]}, None))
     job.face = out
     job.models["face.expression"] = job.faces.model_name
+    if job.faces.detector:
+        job.models["face.detector"] = job.faces.detector

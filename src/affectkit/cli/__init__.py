@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Facial expression per image file (png, jpg, bmp, webp, tiff; EXIF orientation applied).\n\n"
                     "Output, one JSON line per file, in order:\n"
                     '  {"path", "faces": [{"box": [x, y, w, h], "emotion", "emotion_scores": {label: prob}}]}\n'
-                    "every frontal face found (OpenCV Haar cascade), largest first; an image without a face gives\n"
+                    "every face found (MediaPipe's BlazeFace with the landmarks extra, else OpenCV's Haar cascade;\n"
+                    "--detector picks one), largest first; an image without a face gives\n"
                     '"faces": []. With --crop each image is taken as an already-cropped face:\n'
                     '  {"path", "emotion", "emotion_scores"}\n'
                     "emotion_scores sum to 1 over anger disgust fear joy neutral sadness surprise (a CNN trained on\n"
@@ -165,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     pface.add_argument("--crop", action="store_true", help="each image is already a cropped face: no detection")
     pface.add_argument("--landmarks", action="store_true",
                        help="also measure each face's geometry with MediaPipe's face mesh (the landmarks extra)")
+    pface.add_argument("--detector", choices=("auto", "haar", "mediapipe"), default=None,
+                       help="the face detector (default auto, or $AFFECTKIT_FACE_DETECTOR: MediaPipe's BlazeFace "
+                            "where the landmarks extra is installed, else OpenCV's Haar cascade)")
     common(pface)
     pface.set_defaults(func=cmd_predict_face)
 
@@ -227,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--face-landmarks", action="store_true",
                          help="video: also measure the main face's geometry per utterance (mouth opening, smile, "
                               "brows, eyes, head pose) with MediaPipe's face mesh: the 'landmarks' extra")
+    analyze.add_argument("--face-detector", choices=("auto", "haar", "mediapipe"), default=None,
+                         help="video: the face detector (default auto, or $AFFECTKIT_FACE_DETECTOR: MediaPipe's "
+                              "BlazeFace where the 'landmarks' extra is installed, else OpenCV's Haar cascade)")
     analyze.add_argument("--window", type=_positive, default=2.0, metavar="SECONDS",
                          help="video without a transcript or speech: fixed windows of this length (default 2)")
     common(analyze)

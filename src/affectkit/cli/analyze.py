@@ -329,7 +329,7 @@ def _one(path: str, args: argparse.Namespace, head, limits, bar: StageBar) -> di
             transcript_format=fmt, asr=False if args.no_asr else None, language=args.language, fps=args.fps,
             window=args.window, voice_head=head, cache=None if args.no_cache else FeatureCache(),
             explain=not args.no_explain, limits=limits, timer=Timer(bar), note=note, timings=args.timings,
-            landmarks=args.face_landmarks))
+            landmarks=args.face_landmarks, face_detector=getattr(args, "face_detector", None)))
     except (ModelError, DependencyError):
         raise
     except AffectkitError as exc:
@@ -399,7 +399,7 @@ def _write(doc: dict, target: Path, args: argparse.Namespace, files: list[str], 
 def _options_key(args: argparse.Namespace) -> dict:
     """The options that change what a batch run writes for an input (the resume key's part)."""
     keep = ("format", "transcript_format", "no_asr", "language", "no_explain", "fps", "face_landmarks", "window",
-            "timings", "llm", "llm_model")
+            "timings", "llm", "llm_model", "face_detector")
     return {k: getattr(args, k, None) for k in keep}
 
 
@@ -414,7 +414,7 @@ def _run_ray(args: argparse.Namespace, files: list[str], targets: list[Path], pl
     spec = BatchSpec(options={"transcript_format": fmt, "asr": False if args.no_asr else None,
                               "language": args.language, "fps": args.fps, "window": args.window,
                               "no_cache": args.no_cache, "explain": not args.no_explain, "limits": limits,
-                              "landmarks": args.face_landmarks},
+                              "landmarks": args.face_landmarks, "face_detector": getattr(args, "face_detector", None)},
                      files=tuple(files), fmt=args.format, width=shutil.get_terminal_size((120, 20)).columns,
                      quiet=args.quiet)
     targets[0].parent.mkdir(parents=True, exist_ok=True)

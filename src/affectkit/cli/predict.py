@@ -93,15 +93,16 @@ def cmd_predict_voice(args: argparse.Namespace) -> int:
 
 def cmd_predict_face(args: argparse.Namespace) -> int:
     from affectkit.recognize.face_affect import bundled_face_model, face_records
-    from affectkit.perceive.face_detect import _cascade_path
+    from affectkit.perceive.face_detect import resolve_detector
 
     _check_output(args)
     model = bundled_face_model()
-    if not args.crop:
-        _cascade_path()  # a missing OpenCV is a dependency error (exit 3), not a per-file one
+    detector = None
+    if not args.crop:  # a missing OpenCV or mediapipe is a dependency error (exit 3), not a per-file one
+        detector = resolve_detector(args.detector)
     with _progress(len(args.inputs), args.progress, "predict face") as update:
         results = face_records(args.inputs, crop=args.crop, model=model, progress=update,
-                               landmarks=args.landmarks)
+                               landmarks=args.landmarks, detector=detector)
     return _emit_records(results, args)
 
 

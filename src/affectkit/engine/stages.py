@@ -124,7 +124,8 @@ def options(spec: BatchSpec, notes: Notes):
     o = spec.options
     return Options(transcript_format=o["transcript_format"], asr=o["asr"], language=o["language"], fps=o["fps"],
                    window=o["window"], cache=None if o["no_cache"] else FeatureCache(), explain=o["explain"],
-                   limits=o["limits"], timer=Timer(), note=notes, landmarks=o["landmarks"])
+                   limits=o["limits"], timer=Timer(), note=notes, landmarks=o["landmarks"],
+                   face_detector=o.get("face_detector"))
 
 
 # --- the operations, in order -----------------------------------------------------------------------

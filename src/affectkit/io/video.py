@@ -1,8 +1,12 @@
 """Pictures in: probe and decode videos (frames sampled at a chosen rate) and still images.
 
 Videos are decoded with PyAV (the ``face`` extra), so every container and codec FFmpeg knows
-works (mp4, mov, mkv, webm, avi...). Frames come out upright: the display-matrix rotation that
-phones write (``rotate`` 90/180/270) is applied. Images (png, jpg, bmp, webp, tiff) are read with
+works (mp4, mov, mkv, webm, avi...). Frames come out as they are displayed: upright (the
+display-matrix rotation that phones write, ``rotate`` 90/180/270, is applied) and with square
+pixels (a stream whose pixels are not square, its sample aspect ratio not 1:1, as in anamorphic
+DV/DVD/broadcast video, is stretched to its display aspect, never shrunk: a 360x480 picture with
+SAR 4:3 comes out 480x480). Face detection and the CNN were made on square-pixel pictures; a face
+squeezed to three quarters of its width is missed or misread. Images (png, jpg, bmp, webp, tiff) are read with
 OpenCV, which honours their EXIF orientation. Every problem raises ``VideoError`` naming the file:
 missing, empty, corrupt or unsupported, no video stream, no decodable frame.
 """
@@ -58,7 +62,8 @@ def _check_file(path: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """A video's first video stream; ``width`` and ``height`` are upright (after rotation)."""
+    """A video's first video stream; ``width`` and ``height`` are as displayed (square pixels,
+    after rotation); ``sample_aspect`` is the stored pixels' width/height ratio (1.0: square)."""
 
     path: str
     duration: float | None  # seconds; None when the container does not say
@@ -68,6 +73,7 @@ class VideoInfo:
     rotation: int  # degrees clockwise applied to the stored pictures to make them upright
     codec: str
     has_audio: bool
+    sample_aspect: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,27 @@ def _clockwise(rotation: float | int | None) -> int:
     return int(round(-float(rotation) / 90.0)) % 4 * 90
 
 
+def _sample_aspect(stream) -> float:
+    """The stream's sample (pixel) aspect ratio as a float, 1.0 when unset, 0/1 or absurd."""
+    for sar in (getattr(stream, "sample_aspect_ratio", None),
+                getattr(stream.codec_context, "sample_aspect_ratio", None)):
+        try:
+            v = float(sar) if sar else 0.0
+        except (TypeError, ValueError, ZeroDivisionError):
+            v = 0.0
+        if 0.1 <= v <= 10.0:
+            return v
+    return 1.0
+
+
+def _display_size(w: int, h: int, sar: float) -> tuple[int, int]:
+    """Stored size -> square-pixel size: the short dimension stretched (wide pixels widen the
+    picture, tall ones heighten it), so no stored detail is lost."""
+    if abs(sar - 1.0) < 1e-3:
+        return w, h
+    return (max(1, int(round(w * sar))), h) if sar > 1 else (w, max(1, int(round(h / sar))))
+
+
 def has_video_stream(path: str | Path) -> bool:
     """True when a video file (by suffix) opens and holds a picture stream (not only a cover
     image); False for other names, audio-only and unreadable files (their own errors come from
@@ -121,6 +148,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else None
         rotation = 0
+        sar = _sample_aspect(stream)
         w, h = stream.codec_context.width, stream.codec_context.height
         # the display matrix is on the decoded frames; peek at the first one
         damage = Damage("video", duration)
@@ -130,10 +158,12 @@ def probe_video(path: str | Path) -> VideoInfo:
             break
         else:
             raise VideoError(str(path), f"no decodable video frame: corrupt or unsupported ({_why(damage)})")
+        w, h = _display_size(w, h, sar)
         if rotation in (90, 270):
             w, h = h, w
         return VideoInfo(path=str(path), duration=duration, fps=fps, width=int(w), height=int(h), rotation=rotation,
-                         codec=stream.codec_context.name, has_audio=bool(container.streams.audio))
+                         codec=stream.codec_context.name, has_audio=bool(container.streams.audio),
+                         sample_aspect=round(sar, 4))
     finally:
         container.close()
 
@@ -153,9 +183,9 @@ def _scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
 
 def iter_frames(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool = False,
                 max_side: int | None = None, damage: Damage | None = None) -> Iterator[Frame]:
-    """Upright frames of a video, one every ``1/fps`` seconds (the first frame at or after each
-    sampling time; ``fps=None``: every frame), gray or BGR, scaled down so that the longer side is
-    at most ``max_side``. VideoError for an unusable file or one without a decodable frame. Packets
+    """Upright, square-pixel frames of a video (module doc), one every ``1/fps`` seconds (the first
+    frame at or after each sampling time; ``fps=None``: every frame), gray or BGR, scaled down so
+    that the longer side is at most ``max_side``. VideoError for an unusable file or one without a decodable frame. Packets
     the decoder rejects are skipped (as the ``ffmpeg`` command does); ``damage``, when given, is
     filled with what decoding met, so the caller can say how much of a damaged file was read."""
     if fps is not None and not fps > 0:
@@ -170,6 +200,7 @@ def iter_frames(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool
     rate = stream.average_rate or stream.guessed_rate
     damage.step = 1.0 / float(rate) if rate else 0.0
     fmt = "gray" if gray else "bgr24"
+    sar = _sample_aspect(stream)
     start = None
     next_t = 0.0
     n = 0
@@ -187,8 +218,8 @@ def iter_frames(path: str | Path, fps: float | None = DEFAULT_FPS, *, gray: bool
                 next_t = (math.floor(t * fps + 1e-6) + 1) / fps
             rot = _clockwise(getattr(frame, "rotation", 0))
             w, h = frame.width, frame.height
-            # scale in FFmpeg's swscale (cheap), then turn upright
-            sw, sh = _scaled_size(w, h, max_side)
+            # square the pixels and scale in FFmpeg's swscale (cheap), then turn upright
+            sw, sh = _scaled_size(*_display_size(w, h, sar), max_side)
             img = frame.to_ndarray(width=sw, height=sh, format=fmt) if (sw, sh) != (w, h) \
                 else frame.to_ndarray(format=fmt)
             n += 1

@@ -8,17 +8,76 @@ above the 24-pixel minimum). Faces smaller than a tenth of the picture's shorter
 ``bench/fer2013_benchmark.py`` on a busy 2-core machine, same faces found) without losing the face
 of a speaker in view. A Haar box matches the framing of FER2013's crops (measured on
 upscaled FER2013 crops: median box 0.96 of the crop, offset 0.02), so the crop we classify is the box.
+
+Two detectors (``DETECTORS``): ``haar`` (above; the face extra) and ``mediapipe`` (BlazeFace,
+``perceive.face_detect_mp``; the landmarks extra), which finds more faces (rolled heads, low
+light, small faces) with fewer false ones (``bench/face_detectors.py``). ``resolve_detector``
+picks one: by name, else ``$AFFECTKIT_FACE_DETECTOR``, else ``auto``: mediapipe where it is
+installed and starts, Haar otherwise. mediapipe is not moved into the face extra because its
+metadata pins numpy<2 and protobuf<5, which pip cannot install beside OpenCV 4.11 and later (numpy>=2):
+it goes in with ``--no-deps`` (the landmarks extra's recipe), so Haar stays the detector that a
+plain ``pip install 'affectkit[face]'`` has. ``find_faces(img, detector)`` and ``FaceSearch``
+take either; ``detector_id`` names the one used (the record's ``models["face.detector"]``).
 """
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 import numpy as np
 
-from affectkit.core.errors import DependencyError, ModelError
+from affectkit.core.errors import DependencyError, InputError, ModelError
 
 CASCADE = "haarcascade_frontalface_default.xml"
+DETECTORS = ("haar", "mediapipe")
+DETECTOR_ENV = "AFFECTKIT_FACE_DETECTOR"
+
+
+def resolve_detector(name: str | None = None) -> str:
+    """"haar" or "mediapipe" for ``name`` ("auto" or None: ``$AFFECTKIT_FACE_DETECTOR``, else
+    mediapipe where it starts, else haar). InputError for an unknown name; DependencyError naming
+    the extra when mediapipe is asked for by name and cannot start."""
+    raw = name if name not in (None, "auto") else os.environ.get(DETECTOR_ENV) or "auto"
+    choice = raw.strip().lower()
+    if choice == "auto":
+        from affectkit.perceive.face_detect_mp import mediapipe_starts
+
+        return "mediapipe" if mediapipe_starts() else "haar"
+    if choice not in DETECTORS:
+        where = f" (from ${DETECTOR_ENV})" if name in (None, "auto") else ""
+        raise InputError(f"unknown face detector {raw!r}{where}: one of auto, {', '.join(DETECTORS)}")
+    if choice == "mediapipe":
+        from affectkit.perceive.face_detect_mp import require_mediapipe
+
+        require_mediapipe()
+    else:
+        _cascade_path()
+    return choice
+
+
+def detector_id(detector: str) -> str:
+    """The name and version of a detector as the record carries it, e.g.
+    ``opencv.haar.frontalface_default@4.11.0`` or ``mediapipe.blazeface_short@0.10.21+tiled.1``."""
+    if detector == "mediapipe":
+        from affectkit.perceive.face_detect_mp import DETECTOR_VERSION, mediapipe_version
+
+        return f"mediapipe.blazeface_short@{mediapipe_version()}+tiled.{DETECTOR_VERSION}"
+    import cv2
+
+    return f"opencv.haar.frontalface_default@{cv2.__version__}"
+
+
+def find_faces(img: np.ndarray, detector: str = "haar") -> list[tuple[int, int, int, int]]:
+    """Faces in a uint8 gray or BGR picture with ``detector`` ("haar" or "mediapipe"): boxes
+    (x, y, w, h) in FER2013's framing, largest first."""
+    if detector == "mediapipe":
+        from affectkit.perceive.face_detect_mp import detect_faces_mediapipe
+
+        return detect_faces_mediapipe(img)
+    if detector != "haar":
+        raise ValueError(f"unknown face detector {detector!r}: one of {', '.join(DETECTORS)}")
+    return detect_faces(img)
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,13 +167,18 @@ class FaceSearch:
     ``roi_face`` pixels wide, for a face 0.7-1.4 times as large as before. Why: in a talking-head
     video the speaker barely moves between two frames sampled 0.2 s apart, and a Haar search of
     a small window costs a few percent of a whole frame's. A face that the window search loses is
-    absent from that frame only until the next full search.
+    absent from that frame only until the next full search. ``detector="mediapipe"``: the full
+    search is BlazeFace's tiled one, the window search one BlazeFace pass over a window
+    ``face_detect_mp.NEAR_GROW`` face sides wide (``grow``, ``roi_face`` and ``detect_kw`` are Haar's).
     """
 
     def __init__(self, *, full_every: int = 5, grow: float = 0.5, roi_face: int = 64, max_faces: int = 3,
-                 **detect_kw) -> None:
+                 detector: str = "haar", **detect_kw) -> None:
         if full_every < 1:
             raise ValueError("full_every must be at least 1")
+        if detector not in DETECTORS:
+            raise ValueError(f"unknown face detector {detector!r}: one of {', '.join(DETECTORS)}")
+        self.detector = detector
         self.full_every = full_every
         self.grow = grow
         self.roi_face = roi_face
@@ -131,7 +195,7 @@ class FaceSearch:
         if gray.ndim == 3:
             gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
         if not self._last or self._n % self.full_every == 0:
-            found = detect_faces(gray, **self.detect_kw)
+            found = detect_faces(gray, **self.detect_kw) if self.detector == "haar" else find_faces(gray, self.detector)
             self.full_searches += 1
         else:
             found = []
@@ -147,6 +211,10 @@ class FaceSearch:
     def _near(self, gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
         import cv2
 
+        if self.detector == "mediapipe":
+            from affectkit.perceive.face_detect_mp import detect_near
+
+            return detect_near(gray, box)
         x, y, w, h = box
         H, W = gray.shape
         g = int(round(max(w, h) * self.grow))

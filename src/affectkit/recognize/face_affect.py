@@ -297,10 +297,12 @@ def face_model_name(model: FaceModel) -> str:
 
 
 def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel | None = None,
-                 progress=None, batch_size: int = 512, landmarks: bool = False) -> list[dict[str, Any]]:
+                 progress=None, batch_size: int = 512, landmarks: bool = False,
+                 detector: str | None = None) -> list[dict[str, Any]]:
     """One record per image file, in order: ``{"path", "faces": [{"box", "emotion",
     "emotion_scores"}]}``; with ``crop`` the whole image is one face: ``{"path", "emotion",
-    "emotion_scores"}``. ``landmarks`` adds each face's ``"geometry"`` (the landmarks extra).
+    "emotion_scores"}``. ``landmarks`` adds each face's ``"geometry"`` (the landmarks extra);
+    ``detector``: the face detector (``perceive.face_detect.resolve_detector``).
     A bad file gives ``{"path", "error"}`` (never raises for one file)."""
     from affectkit.core.errors import InputError
     from affectkit.io.video import is_video, read_image
@@ -337,7 +339,7 @@ def face_records(paths: Sequence[str], *, crop: bool = False, model: FaceModel |
                 if len(pending) >= batch_size:
                     flush()
             else:
-                rec["faces"] = image_faces(img, model=model, landmarks=landmarks)
+                rec["faces"] = image_faces(img, model=model, landmarks=landmarks, detector=detector)
         except InputError as exc:
             rec["error"] = str(exc)
         if progress:

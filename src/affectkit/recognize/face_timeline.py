@@ -3,9 +3,10 @@
 The faces are found, tracked and measured by ``perceive`` (``face_detect``, ``face_track``,
 ``face_landmarks``); here the bundled CNN reads each crop, and the readings are gathered per segment.
 
-Frames are sampled (default 5 per second), turned upright, searched for frontal faces (OpenCV's
-Haar cascade; the whole frame every 5th frame, a window around each known face in between:
-``face_detect.FaceSearch``), the faces followed across frames (IoU tracking), and every face crop classified by
+Frames are sampled (default 5 per second), turned upright with square pixels, searched for faces
+(MediaPipe's BlazeFace where the landmarks extra is installed, else OpenCV's Haar cascade:
+``face_detect.resolve_detector``; the whole frame every 5th frame, a window around each known face
+in between: ``face_detect.FaceSearch``), the faces followed across frames (IoU tracking), and every face crop classified by
 the bundled CNN trained on FER2013 (``recognize.face_affect``). Per segment, the reading is the
 mean of the class probabilities of the segment's *main* face (the track with the largest summed
 box area inside the segment); ``face_seen`` is the fraction of the segment's sampled frames
@@ -26,7 +27,7 @@ import pandas as pd
 
 from affectkit.core.data import Segment, round_scores
 from affectkit.core.labels import EMOTION
-from affectkit.perceive.face_detect import FaceSearch, crop_face, detect_faces
+from affectkit.perceive.face_detect import FaceSearch, crop_face, detector_id, find_faces, resolve_detector
 from affectkit.perceive.face_track import Track, main_track, track_faces
 from affectkit.perceive.registry import EXTRACTORS
 
@@ -50,6 +51,7 @@ class FaceTimeline:
     model_name: str = "face.expression"
     geometry: dict[tuple[int, int], dict[str, float] | None] | None = None  # with landmarks=True
     damage: str | None = None  # how much of a damaged video was read (io.media.Damage), None when whole
+    detector: str = ""  # the face detector's name and version (face_detect.detector_id)
 
     @property
     def frames_with_face(self) -> int:
@@ -58,20 +60,22 @@ class FaceTimeline:
 
 def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: int = DETECT_MAX_SIDE,
                   progress: Callable[[int], None] | None = None, timer: Any = None,
-                  landmarks: bool = False) -> FaceTimeline:
+                  landmarks: bool = False, detector: str | None = None) -> FaceTimeline:
     """Decode, detect, classify and track the faces of a video (or one image). VideoError for
     an unusable file; a video where no face is ever seen gives a timeline with no tracks.
     ``timer``: a ``core.timing.Timer``; the time goes to ``decode.video`` (fetching frames),
     ``face.detect`` (detection, crops, tracking) and ``face.recognize`` (the CNN); a damaged video
     is read as far as it decodes, and ``damage`` says how much that was; with
     ``landmarks`` (DependencyError without the extra) to ``face.landmarks`` (the mesh on each crop
-    with a quarter of its side as margin)."""
+    with a quarter of its side as margin). ``detector``: "haar", "mediapipe" or "auto"/None
+    (``face_detect.resolve_detector``)."""
     from affectkit.core.timing import Timer
     from affectkit.io.media import Damage
     from affectkit.io.video import read_pictures
     from affectkit.recognize.face_affect import bundled_face_model
 
     timer = timer or Timer()
+    detector = resolve_detector(detector)
     if landmarks:
         from affectkit.perceive.face_landmarks import crop_geometry, require_landmarks
 
@@ -84,7 +88,7 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
     with timer.stage("face.detect") as tick:
         damage = Damage("video")
         frames = timer.timed("decode.video", read_pictures(path, fps, gray=True, max_side=max_side, damage=damage))
-        search = FaceSearch(max_side=None)  # full search every 5th frame, a window around known faces between
+        search = FaceSearch(max_side=None, detector=detector)  # full search every 5th frame, windows between
         for fi, frame in enumerate(frames):
             found = search(frame.image)
             times.append(frame.t)
@@ -112,7 +116,7 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
         expected = max(1, math.ceil(damage.announced * fps - 1e-6))
         problem += f"; {len(times)} of the {expected} frames expected at {fps:g} fps were read"
     return FaceTimeline(str(path), times, boxes, dict(zip(keys, probs)), tracks, tuple(model.labels), size, duration,
-                        model.name, geometry, problem)
+                        model.name, geometry, problem, detector_id(detector))
 
 
 def segment_reading(tl: FaceTimeline, start: float, end: float) -> tuple[dict[str, Any] | None, str | None]:
@@ -147,19 +151,20 @@ class FaceExpression:
     segments without a face are NaN with ``face_seen`` 0."""
 
     name = "face.expression"
-    version = "1"
+    version = "2"  # 2: square pixels; the detector a parameter (BlazeFace by default where installed)
 
-    def __init__(self, fps: float = 5.0, max_side: int = DETECT_MAX_SIDE) -> None:
+    def __init__(self, fps: float = 5.0, max_side: int = DETECT_MAX_SIDE, detector: str | None = None) -> None:
         self.fps = fps
         self.max_side = max_side
+        self.detector = detector
 
     def get_params(self) -> dict[str, Any]:
-        return {"fps": self.fps, "max_side": self.max_side}
+        return {"fps": self.fps, "max_side": self.max_side, "detector": self.detector}
 
     def extract(self, path: str, segments: Sequence[Segment] | None = None, model=None) -> pd.DataFrame:
         from affectkit.perceive.voice import feature_index
 
-        tl = face_timeline(path, fps=self.fps, model=model, max_side=self.max_side)
+        tl = face_timeline(path, fps=self.fps, model=model, max_side=self.max_side, detector=self.detector)
         spans = [(s.start, s.end) for s in segments] if segments else [(0.0, tl.duration)]
         rows = []
         for a, b in spans:
@@ -171,17 +176,19 @@ class FaceExpression:
         return pd.DataFrame(rows, index=feature_index(str(path), spans))
 
 
-def image_faces(image: np.ndarray, model=None, landmarks: bool = False) -> list[dict[str, Any]]:
-    """Every frontal face of one picture (BGR or gray): ``{"box": [x, y, w, h], "emotion",
+def image_faces(image: np.ndarray, model=None, landmarks: bool = False, detector: str | None = None
+                ) -> list[dict[str, Any]]:
+    """Every face of one picture (BGR or gray): ``{"box": [x, y, w, h], "emotion",
     "emotion_scores"}``, largest face first; with ``landmarks`` also ``"geometry"`` (the face
-    mesh's measures, ``perceive.face_landmarks``; null where the mesh finds no face)."""
+    mesh's measures, ``perceive.face_landmarks``; null where the mesh finds no face).
+    ``detector``: see ``face_detect.resolve_detector``."""
     import cv2
 
     from affectkit.recognize.face_affect import bundled_face_model
 
     model = model or bundled_face_model()
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
-    boxes = detect_faces(gray)
+    boxes = find_faces(gray, resolve_detector(detector))
     if not boxes:
         return []
     probs = model.predict_proba([crop_face(gray, b) for b in boxes])
@@ -209,13 +216,14 @@ class FaceGeometry(FaceExpression):
     mesh, is seen. Needs the landmarks extra."""
 
     name = "face.geometry"
-    version = "1"
+    version = "2"  # 2: as face.expression 2
 
     def extract(self, path: str, segments: Sequence[Segment] | None = None, model=None) -> pd.DataFrame:
         from affectkit.perceive.face_landmarks import MEASURES
         from affectkit.perceive.voice import feature_index
 
-        tl = face_timeline(path, fps=self.fps, model=model, max_side=self.max_side, landmarks=True)
+        tl = face_timeline(path, fps=self.fps, model=model, max_side=self.max_side, landmarks=True,
+                           detector=self.detector)
         spans = [(s.start, s.end) for s in segments] if segments else [(0.0, tl.duration)]
         rows = []
         for a, b in spans:

@@ -17,7 +17,8 @@ from affectkit.core.labels import EMOTION, SENTIMENT
 
 MODEL_COLUMNS = {"text.emotion": "model_text_emotion", "text.sentiment": "model_text_sentiment",
                  "voice.emotion": "model_voice_emotion", "face.expression": "model_face_expression",
-                 "fusion": "model_fusion", "segment.asr": "model_segment_asr"}
+                 "face.detector": "model_face_detector", "fusion": "model_fusion",
+                 "segment.asr": "model_segment_asr"}
 MODALITIES = ("text", "voice", "face")
 EMOTIONS, SENTIMENTS = EMOTION.labels, SENTIMENT.labels
 
