@@ -314,3 +314,13 @@ def run_cli(capsys, monkeypatch, argv, stdin: bytes | None = None):
     rc = main(argv)
     out, err = capsys.readouterr()
     return rc, out, err
+
+
+def bench_script(name: str):
+    """A script of bench/ (``bench/NAME.py``) imported as a module, to test its functions."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod

@@ -1,6 +1,5 @@
 """bench/face_robustness.py: each degradation does what its name says, and a quick run scores the
 shipped face model on FER2013 PrivateTest under every condition."""
-import importlib.util
 import json
 import subprocess
 import sys
@@ -9,17 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FACES
+from conftest import FACES, bench_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "face_robustness.py"
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("face_robustness", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_script("face_robustness")
 
 
 def _crops():

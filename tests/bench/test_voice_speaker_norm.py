@@ -1,5 +1,4 @@
 """bench/voice_speaker_norm.py: standardisation by hand, and a debug run end to end."""
-import importlib.util
 import json
 import subprocess
 import sys
@@ -8,15 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import bench_script
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "voice_speaker_norm.py"
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("voice_speaker_norm", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_script("voice_speaker_norm")
 
 
 def test_a_constant_channel_offset_is_removed_by_the_speakers_own_statistics():
