@@ -72,12 +72,8 @@ class Allowed:
     why: str = ""
 
 
-# Figures the `refpoints` branch (issue 15) is sourcing now, with new bench scripts and results.
-# Remove each entry once its results file and marker are merged.
-PENDING: list[Allowed] = [
-    Allowed("README.md", "issue-3 anchors", ("0.617", "0.747", "0.706", "0.831"),
-            "EmoDB eGeMAPS/ComParE anchors (issue 15, refpoints)"),
-]
+# Figures being sourced now (a results file and marker still to merge); none at present.
+PENDING: list[Allowed] = []
 
 # Figures that no bench script produces (reported in issue 15; not being sourced yet). Each should
 # get a script and a results file, or leave the docs.

@@ -140,8 +140,8 @@ def test_code_blocks_are_skipped(tmp_path):
 
 def test_cli_exit_status(tmp_path, monkeypatch, capsys):
     assert cf.main([str(ROOT / "README.md")]) == 0
-    out = capsys.readouterr().out
-    assert "pending" in out
+    captured = capsys.readouterr()
+    assert "stale" not in captured.out + captured.err and "unsourced:" not in captured.out + captured.err
 
 
 # ------------------------------------------------------------------------------ bench/provenance.py
