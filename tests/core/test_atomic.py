@@ -38,3 +38,19 @@ def test_two_writers_of_one_target_do_not_share_a_temporary(tmp_path):
         b.write_bytes(b"b")
     assert target.read_bytes() == b"a"  # the outer one finished last
     assert os.listdir(tmp_path) == ["entry.npz"]
+
+
+def test_a_pipe_or_device_is_written_through_never_replaced(tmp_path):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"   # stands in for -o /dev/null or /dev/stdout: not a file to rename over
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, '{"ok": true}\n')
+    reader.join(timeout=10)
+    assert got == ['{"ok": true}\n'] and stat.S_ISFIFO(fifo.stat().st_mode)   # still the pipe
+    assert [p.name for p in tmp_path.iterdir()] == ["out.fifo"]                # no temporary left

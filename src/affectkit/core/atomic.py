@@ -22,6 +22,11 @@ def atomic_path(path: str | Path, *, fsync: bool = False) -> Iterator[Path]:
     name); when the block ends without error it replaces ``path``. ``fsync``: flush it to disk
     first (caches that a crash must not leave empty)."""
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # a device or a pipe (-o /dev/null, /dev/stdout, a FIFO): write through it. Renaming a
+        # file over it would replace the device node itself (as root, /dev/null became a file).
+        yield path
+        return
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
