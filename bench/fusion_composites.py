@@ -59,12 +59,11 @@ from fusion_readings import DEV_SPEAKERS, TEST_SPEAKERS, Readings, all_readings 
 from affectkit.bench.metrics import expected_calibration_error, macro_f1, weighted_f1  # noqa: E402
 from affectkit.core.atomic import write_atomic  # noqa: E402
 from affectkit.core.labels import EMOTION  # noqa: E402
+from affectkit.train.recipes import load_recipe  # noqa: E402
 from affectkit.recognize.fusion import (FusionConfig, calibrated, canonical, evidence, evidence_pool,  # noqa: E402
                                         fuse, robust)
 
 COMMAND = "python bench/fusion_composites.py"
-# 3: the evidence rule with the eps floor; 4: the same rule refit after voice head v2 (issue 21)
-VERSION = "4"
 MODALITIES = ("text", "voice", "face")
 SHARED = ("anger", "disgust", "fear", "joy", "sadness")   # every head can express these
 CONDITIONS = ("all_agree", "words_neutral", "one_missing", "one_contradicts", "all_neutral")
@@ -315,7 +314,8 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(results["pool"], indent=1))
         return
     write_results(args.results, results, seeds=list(SEEDS.values()), script=__file__, started=started)
-    settings.update(name="affectkit-late-fusion", version=VERSION,
+    # the version is the fusion recipe's (3: the evidence rule with the eps floor; 4: refit after voice v2)
+    settings.update(name="affectkit-late-fusion", version=load_recipe("calibration")["model_version"],
                     method="temperature-scaled probabilities per head; evidence pool (log-linear, each head's "
                            "contaminated log-ratio to its usual reading, floored at log eps; weights and eps fitted "
                            "on dev composites) over the modalities present",

@@ -65,7 +65,7 @@ def normalised_training(X: np.ndarray, A: np.ndarray | None, spk: np.ndarray, ma
                         variant: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The training rows (clean; augmented copies, shape files x copies x features) standardised per
     speaker: copies with the speaker's clean statistics (``by-clean``) or with their own (``own``)."""
-    Xn, An = np.empty_like(X), None if A is None else np.empty_like(A)
+    Xn, An = np.full_like(X, np.nan), None if A is None else np.full_like(A, np.nan)
     for s in np.unique(spk[mask]):
         m = mask & (spk == s)
         Xn[m] = standardise(X[m], X[m])
@@ -75,18 +75,6 @@ def normalised_training(X: np.ndarray, A: np.ndarray | None, spk: np.ndarray, ma
             ref = X[m] if variant == "by-clean" else flat[ok]
             An[m] = standardise(A[m], ref)
     return Xn, An
-
-
-def fit(head, Xn, An, y, mask, copies, boredom, columns):
-    from sklearn.base import clone
-
-    rows, labels = [Xn[mask]], [training_labels(y[mask], boredom)]
-    if An is not None and copies:
-        Am = An[mask][:, :copies]
-        ok = np.isfinite(Am).all(axis=2)
-        rows.append(Am[ok])
-        labels.append(np.repeat(labels[0][:, None], Am.shape[1], axis=1)[ok])
-    return clone(head).fit(pd.DataFrame(np.concatenate(rows), columns=columns), np.concatenate(labels))
 
 
 def predict(model, rows: np.ndarray, columns, output: str) -> list[str]:
@@ -105,11 +93,9 @@ def score(df, X, A, conditions: dict[str, np.ndarray], recipe, variant: str | No
     pred = {(c, k): np.full((DRAWS if k else 1, len(y)), None, dtype=object) for c in conditions for k in ks}
     rng = np.random.default_rng(seed)
     for _, train, test in folds(df, "loso"):
-        if variant is None:
-            model = fit(recipe.head, Xv, Av, y, train, recipe.copies, recipe.boredom, cols)
-        else:
-            Xn, An = normalised_training(Xv, Av, spk, train, variant)
-            model = fit(recipe.head, Xn, An, y, train, recipe.copies, recipe.boredom, cols)
+        Xn, An = (Xv, Av) if variant is None else normalised_training(Xv, Av, spk, train, variant)
+        model = recipe.fit(pd.DataFrame(Xn, columns=cols), y,
+                           None if An is None else pd.DataFrame(An.reshape(-1, An.shape[2]), columns=cols), train)
         for c, M in conditions.items():
             rows = np.where(test & np.isfinite(M).all(axis=1))[0]
             if not len(rows):
