@@ -13,7 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from affectkit.core.errors import AffectkitError, InputError
+from affectkit.core.errors import AffectkitError, DependencyError, InputError
+from affectkit.core.estimator import require_sklearn
 
 EPILOG = """exit status: 0 done, 2 usage or data error (a missing dataset says where to put it).
 
@@ -171,8 +172,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _guard(fn):
     def run(args: argparse.Namespace) -> int:
+        # the harness fits baselines and scores with scikit-learn: the bench extra (a missing one is the
+        # main parser's "missing dependency", exit 3)
+        require_sklearn(f"affectkit {args.command}", extra="bench")
         try:
             return fn(args)
+        except DependencyError:
+            raise
         except AffectkitError as exc:
             print(f"affectkit: error: {exc}", file=sys.stderr)
             return 2

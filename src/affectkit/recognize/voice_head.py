@@ -17,8 +17,8 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 
+from affectkit.core.estimator import BaseEstimator, ClassifierMixin, require_sklearn
 from affectkit.core.errors import ModelError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights" / "voice"
@@ -90,6 +90,7 @@ class VoiceEmotionHead(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame | np.ndarray, y: Sequence[str]) -> "VoiceEmotionHead":
         """Fit the scaler on X's rows, then the logistic regression(s)."""
+        require_sklearn("training the voice head")
         from sklearn.linear_model import LogisticRegression
 
         A = np.asarray(X, dtype=np.float64)

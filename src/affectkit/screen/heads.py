@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from affectkit.core.atomic import atomic_path, write_atomic
+from affectkit.core.estimator import BaseEstimator, ClassifierMixin, require_sklearn
 from affectkit.core.errors import InputError, ModelError
 from affectkit.core.once import once
 
@@ -59,6 +59,7 @@ class ScreenHead(BaseEstimator, ClassifierMixin):
 
     def fit(self, texts: Sequence[str], y: np.ndarray, emb: np.ndarray | None = None) -> "ScreenHead":
         """Fit both models; ``emb``: precomputed embeddings of ``texts`` (saves the encoder pass)."""
+        require_sklearn("training a screening head")
         from sklearn.linear_model import LogisticRegression
 
         from affectkit.recognize.lexical import TfidfLogReg
