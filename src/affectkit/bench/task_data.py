@@ -13,7 +13,9 @@ pair runs end to end in seconds.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +154,11 @@ def _fer(spec: TaskSpec, path=None, debug=False) -> TaskData:
 
 
 def _debug_dir(name: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=f"affectkit-debug-{name}-"))
+    """A fresh folder for a ``--debug`` run's synthetic corpus, removed when the process exits
+    (the corpus's files are read lazily during the run, so not before)."""
+    path = Path(tempfile.mkdtemp(prefix=f"affectkit-debug-{name}-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 @DATA_LOADERS.register("mmsa")
