@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from affectkit.core.errors import AffectkitError, DependencyError, InputError
-from affectkit.core.estimator import require_sklearn
 
 EPILOG = """exit status: 0 done, 2 usage or data error (a missing dataset says where to put it).
 
@@ -174,6 +173,8 @@ def _guard(fn):
     def run(args: argparse.Namespace) -> int:
         # the harness fits baselines and scores with scikit-learn: the bench extra (a missing one is the
         # main parser's "missing dependency", exit 3)
+        from affectkit.core.estimator import require_sklearn  # here: it imports scikit-learn (1.2 s)
+
         require_sklearn(f"affectkit {args.command}", extra="bench")
         try:
             return fn(args)
