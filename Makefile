@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[dev,train,bench,voice,asr,face,parquet,landmarks,service,ray]'
+	$(PIP) install -q -e '.[dev,train,bench,voice,egemaps,asr,face,parquet,landmarks,service,ray]'
 	$(PIP) install -q --no-deps mediapipe==0.10.21  # the landmarks extra (see pyproject.toml)
 	touch $@
 

@@ -135,11 +135,28 @@ def test_bad_segments(utterance):
 
 
 def test_missing_opensmile_names_the_extra(utterance, monkeypatch):
+    """openSMILE is the egemaps extra: without it eGeMAPS names the extra, the voice-quality cues are
+    NaN (null in records) where they are not asked for, and an error where they are."""
     monkeypatch.setitem(sys.modules, "opensmile", None)
     voice._smile.cache_clear()
+    voice.has_opensmile.cache_clear()
     try:
-        with pytest.raises(DependencyError, match=r"affectkit\[voice\]"):
+        with pytest.raises(DependencyError, match=r"affectkit\[egemaps\]"):
             EGeMAPS().extract(utterance)
         assert np.isfinite(Prosody(quality=False).extract(utterance).pitch_hz).all()  # numpy-only cues still work
+        auto = Prosody()
+        assert auto.get_params()["quality"] is False  # the cache key says the cues were not measured
+        row = auto.extract(utterance).iloc[0]
+        assert np.isfinite(row.pitch_hz) and np.isnan(row.jitter) and np.isnan(row.hnr_db) and np.isnan(row.jitter_rel)
+        with pytest.raises(DependencyError, match=r"affectkit\[egemaps\]"):
+            Prosody(quality=True).extract(utterance)
     finally:
         voice._smile.cache_clear()
+        voice.has_opensmile.cache_clear()
+
+
+def test_quality_cues_where_opensmile_is_installed(utterance):
+    pytest.importorskip("opensmile")
+    voice.has_opensmile.cache_clear()
+    row = Prosody().extract(utterance).iloc[0]
+    assert row.jitter > 0 and np.isfinite(row.shimmer_db) and np.isfinite(row.hnr_db)

@@ -52,6 +52,10 @@ def read_voice(job: Job) -> None:
     if job.audio is None:
         job.voice = [(None, f"voice: {job.no_voice or 'no audio'}") for _ in segments]
         return
+    from affectkit.perceive.voice import QUALITY_NOTE, has_opensmile
+
+    if not has_opensmile():
+        job.say(QUALITY_NOTE)
     head = job.opts.voice_head
     if head is None:
         with job.timer.stage("load"):

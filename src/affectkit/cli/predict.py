@@ -83,8 +83,12 @@ def cmd_predict_voice(args: argparse.Namespace) -> int:
     from affectkit.recognize.voice_affect import bundled_voice_head, voice_records
     from affectkit.store.cache import FeatureCache
 
+    from affectkit.perceive.voice import QUALITY_NOTE, has_opensmile
+
     _check_output(args)
     head = bundled_voice_head()
+    if not has_opensmile():
+        print(f"affectkit: {QUALITY_NOTE}", file=sys.stderr)
     cache = None if args.no_cache else FeatureCache()
     with _progress(len(args.inputs), args.progress, "predict voice") as update:
         results = voice_records(args.inputs, head=head, cache=cache, progress=update)

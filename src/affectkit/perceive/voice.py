@@ -76,12 +76,30 @@ class _VoiceExtractor:
         raise NotImplementedError
 
 
+@functools.lru_cache(maxsize=1)
+def has_opensmile() -> bool:
+    """Whether openSMILE (the ``egemaps`` extra) is installed; found without importing it (1 s)."""
+    import importlib.util
+    import sys
+
+    if "opensmile" in sys.modules:  # imported already, or blocked (None)
+        return sys.modules["opensmile"] is not None
+    try:
+        return importlib.util.find_spec("opensmile") is not None
+    except (ImportError, ValueError):  # an import hook that refuses it
+        return False
+
+
+QUALITY_NOTE = ("no jitter, shimmer or HNR: the voice-quality cues need openSMILE, "
+                "pip install 'affectkit[egemaps]'")
+
+
 @functools.lru_cache(maxsize=None)
 def _smile(feature_set: str):
     try:
         import opensmile
     except ImportError as exc:
-        raise DependencyError("openSMILE features need the 'voice' extra: pip install affectkit[voice]") from exc
+        raise DependencyError("openSMILE features need the 'egemaps' extra: pip install 'affectkit[egemaps]'") from exc
     return opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
                            feature_level=opensmile.FeatureLevel.Functionals)
 
@@ -153,7 +171,9 @@ class Prosody(_VoiceExtractor):
     ``pitch_range_st`` (80th - 20th percentile, semitones), ``loudness_db`` (mean power of the
     speech frames, dBFS), ``syllable_rate`` (syllable nuclei per second of speaking time),
     ``pause_ratio`` (share of the speaking span in pauses of ``min_pause`` s or more),
-    ``voiced_ratio``, and with ``quality=True`` eGeMAPS' ``jitter``, ``shimmer_db``, ``hnr_db``.
+    ``voiced_ratio``, and eGeMAPS' ``jitter``, ``shimmer_db``, ``hnr_db`` (``quality``: True needs
+    openSMILE, the ``egemaps`` extra; None, the default, measures them where it is installed and
+    leaves them NaN where not; False never).
     Relative (see RELATIVE): each cue against the median over the same speaker's segments
     (``Segment.speaker``; unnamed speakers count as one), e.g. ``pitch_rel = 0.31`` means
     31% above that speaker's median. With a single segment every relative cue is 0.
@@ -163,12 +183,13 @@ class Prosody(_VoiceExtractor):
     version = "1"
 
     def __init__(self, sr: int = SAMPLE_RATE, fmin: float = 60.0, fmax: float = 500.0,
-                 min_pause: float = 0.15, quality: bool = True) -> None:
+                 min_pause: float = 0.15, quality: bool | None = None) -> None:
         self.sr = sr
         self.fmin = fmin
         self.fmax = fmax
         self.min_pause = min_pause
-        self.quality = quality
+        # resolved here, so the parameters (a cache key) say whether the cues were measured
+        self.quality = has_opensmile() if quality is None else bool(quality)
 
     def extract_signal(self, x: np.ndarray, sr: int, segments: Sequence[Segment] | None = None,
                        file: str = "<signal>") -> pd.DataFrame:
@@ -191,6 +212,9 @@ class Prosody(_VoiceExtractor):
             eg = EGeMAPS(sr=sr).extract_signal(x, sr, segments, file=file)
             for cue, col in QUALITY.items():
                 df[cue] = eg[col].to_numpy(dtype=np.float64)
+        else:
+            for cue in QUALITY:
+                df[cue] = np.nan
         speakers = [None] * len(spans) if segments is None else [s.speaker for s in segments]
         return add_relative(df, speakers)
 
