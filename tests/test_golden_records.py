@@ -6,7 +6,8 @@ on, explanations on), reduced to what a refactor must not change; talk.flac and 
 regenerated the same way for the voice head v2 (issue 21: its readings changed), and all three
 for fusion@4 by ``python tests/test_golden_records.py [NAME...]`` (``reduce`` below); talking_head.mp4
 again for the face detector (issue 21: MediaPipe's BlazeFace, the default where the landmarks extra
-is installed, as it is where the golden records are made)."""
+is installed, as it is where the golden records are made); all three for fusion@5 (the face temperature and
+the pool refit on the ONNX Runtime int8 face model)."""
 import json
 from pathlib import Path
 
