@@ -3,6 +3,7 @@
 
     python bench/screen_benchmark.py                 # ~10 min on 2 busy cores (embeddings cached after)
     python bench/screen_benchmark.py --skip-speed    # no timing runs
+    python bench/screen_benchmark.py --speed-only    # only the timing runs (the other sections carried over)
 
 What it measures (the heads were chosen on dev splits by bench/train_screen.py; the test splits
 are read here, once per shipped model):
@@ -227,7 +228,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crisis-only", action="store_true",
                     help="only the crisis sets (default output bench/results/screen_crisis.json)")
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "bench" / "results" / "screen.json")
+    ap.add_argument("--speed-only", action="store_true",
+                    help="re-measure only the speed (on train posts; test is not read): the other sections are "
+                         "carried over from --output, with the provenance of the run that measured them")
     args = ap.parse_args(argv)
+    if args.speed_only:
+        old = json.loads(args.output.read_text(encoding="utf-8"))
+        model = bundled_screen_model(args.model)
+        if old.get("model") != model.name:
+            raise SystemExit(f"{args.output} scored {old.get('model')}, not {model.name}: run the whole benchmark")
+        doc = {k: v for k, v in old.items() if k not in ("provenance", "speed", "carried_over")}
+        doc["carried_over"] = {"sections": [k for k in doc if k != "model"],
+                               "provenance": old.get("carried_over", {}).get("provenance") or old.get("provenance")}
+        doc["speed"] = speed(model)
+        write_results(args.output, doc, argv=sys.argv[1:] if argv is None else argv, seeds=[SEED], started=started)
+        print(json.dumps(doc["speed"]), file=sys.stderr)
+        return 0
     if args.crisis_only:
         out = args.output if args.output != ap.get_default("output") else ROOT / "bench" / "results" / "screen_crisis.json"
         write_results(out, {"crisis": crisis()}, argv=sys.argv[1:] if argv is None else argv, seeds=None, started=started)
