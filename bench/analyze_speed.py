@@ -70,7 +70,7 @@ def run_analyze(args: list[str], out_json: Path) -> dict:
                "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE,text=True);"
                "print(json.dumps({'rc':r.returncode,'wall':time.perf_counter()-t,"
                "'maxrss_kb':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,'stderr':r.stderr[-3000:]}))")
-    cmd = [sys.executable, "-m", "affectkit.cli", "analyze", *args, "--timings", "--format", "json",
+    cmd = [sys.executable, "-m", "affectkit", "analyze", *args, "--timings", "--format", "json",
            "-o", str(out_json), "--force"]
     res = json.loads(subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True,
                                     check=True).stdout)
