@@ -3,6 +3,9 @@
 
     python bench/analyze_speed.py                  # -> bench/results/analyze_speed.json
     python bench/analyze_speed.py --long-minutes 0 # skip the 10-minute memory run
+    AFFECTKIT_FACE_DETECTOR=haar python bench/analyze_speed.py   # with OpenCV's Haar cascade (a plain
+                                                   # [face] install's detector; default: BlazeFace where the
+                                                   # landmarks extra is installed)
 
 Clips: examples/make_video.sh at 1280x720, 25 fps, H.264 + AAC (a still public-domain portrait
 drifting across the frame, espeak-ng speech; the face is away for one sentence in four),
@@ -97,6 +100,8 @@ def main() -> int:
     ap.add_argument("--long-minutes", type=float, default=10.0, help="length of the memory clip; 0 skips it")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "analyze_speed.json")
     args = ap.parse_args()
+    from affectkit.perceive.face_detect import resolve_detector  # $AFFECTKIT_FACE_DETECTOR picks it, as for the runs
+
     started = run_started()
     os.environ.setdefault("AFFECTKIT_CACHE", tempfile.mkdtemp(prefix="affectkit-cache-"))
     t_start = time.time()
@@ -116,7 +121,9 @@ def main() -> int:
                                  "content": "still public-domain portrait drifting across the frame (away for one "
                                             "sentence in four), espeak-ng speech"},
                         "settings": {"face_fps": 5, "explanations": True, "cache": "off (--no-cache)",
-                                     "threads": "torch's default (one per core)"}}
+                                     "face_detector": resolve_detector(),
+                                     "runtime": "ONNX Runtime (text, voice encoder, face CNN int8) and CTranslate2 "
+                                                "(speech-to-text), default threads (one per core)"}}
         repeat = max(1, math.ceil(args.rtf_seconds / period))
         clip = make_clip(tmp, "rtf.mp4", args.size, repeat)
         seconds = duration(clip)

@@ -46,11 +46,12 @@ RESULTS = ROOT / "bench" / "results"
 # environment variables that change what a benchmark measures (threads, wait policy, precision,
 # data and model locations); never keys or tokens
 ENV_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-            "AFFECTKIT_LLM_THREADS", "AFFECTKIT_FACE_PRECISION", "AFFECTKIT_DATA", "AFFECTKIT_MODELS",
+            "AFFECTKIT_LLM_THREADS", "AFFECTKIT_FACE_PRECISION", "AFFECTKIT_FACE_DETECTOR", "AFFECTKIT_THREADS",
+            "AFFECTKIT_DATA", "AFFECTKIT_MODELS",
             "AFFECTKIT_CACHE", "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES")
 # of those, the ones written in front of the command line (how the README quotes commands)
 COMMAND_ENV = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-               "AFFECTKIT_LLM_THREADS", "AFFECTKIT_FACE_PRECISION")
+               "AFFECTKIT_LLM_THREADS", "AFFECTKIT_FACE_PRECISION", "AFFECTKIT_FACE_DETECTOR", "AFFECTKIT_THREADS")
 
 
 def _utc() -> str:
