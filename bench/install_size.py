@@ -88,6 +88,11 @@ def measure(wheel: Path, extras: str, work: Path) -> dict:
                                       text=True).stdout)
     dists.pop("pip", None), dists.pop("setuptools", None)  # the venv's own
     apparent, blocks = after[0] - before[0], after[1] - before[1]
+    # the install works: one line read by the text model, in the new venv (what a user runs first)
+    smoke = subprocess.run([str(venv / "bin" / "affectkit"), "predict", "text", "-"], input="I cannot believe we won\n",
+                           capture_output=True, text=True, timeout=300)
+    if smoke.returncode != 0:
+        raise SystemExit(f"{extras or 'text'}: affectkit predict text failed in the new venv: {smoke.stderr[-1500:]}")
     profile = extras or "text"
     target = TARGETS_MB.get(profile)
     top = sorted(dists.items(), key=lambda kv: -kv[1][1])
@@ -96,6 +101,7 @@ def measure(wheel: Path, extras: str, work: Path) -> dict:
             "target_mb": target,
             "within_target": None if target is None else bool(apparent / 1e6 < target and blocks / 2**20 < target),
             "distributions": len(dists), "install_seconds": round(seconds, 1),
+            "predict_text_works": json.loads(smoke.stdout.splitlines()[0])["emotion"] is not None,
             "heavy_present": {h: (h in dists) for h in HEAVY},
             "by_distribution_mb": {name: {"version": v, "mb": round(n / 1e6, 2)} for name, (v, n) in top}}
 

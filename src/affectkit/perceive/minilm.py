@@ -6,7 +6,8 @@ weights: each layer runs in its own session whose weights are the base layer's, 
 layer's with an adapter set merged in. An adapter set is what a LoRA fine-tune ships (the
 trainable state of ``recognize.text_net.TextNet``: ``layers.{i}.{module}.lora_a / lora_b`` and
 the adapted layers' LayerNorms); :func:`adapter_layers` turns it into per-layer weights, and any
-number of sets share the base layers they do not adapt. Tokenised with ``tokenizers`` directly.
+number of sets share the base layers they do not adapt. Tokenised by ``perceive.wordpiece`` (the same
+ids as the ``tokenizers`` library, which a text-only install no longer needs).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from affectkit.core.errors import ModelError
 from affectkit.core.once import once
 from affectkit.perceive.encoder import encoder_path
 from affectkit.perceive.ort import mapped_tensors, session
+from affectkit.perceive.wordpiece import WordPiece
 
 GRAPHS = Path(__file__).resolve().parent / "graphs"
 N_LAYERS = 6
@@ -72,7 +74,7 @@ class MiniLM:
         self._base = mapped_tensors(folder / "model.safetensors", lambda k: k.startswith(
             ("embeddings.", "encoder.layer.")) and k != "embeddings.position_ids")
         self._tokenizer_file = folder / "tokenizer.json"
-        self._tokenizers: dict[int, object] = {}
+        self._tokenizer: WordPiece | None = None
         self._sessions: dict[tuple[str, int], object] = {}
         self._lock = threading.Lock()
 
@@ -102,28 +104,18 @@ class MiniLM:
         return (x * b["embeddings.LayerNorm.weight"] + b["embeddings.LayerNorm.bias"]).astype(np.float32)
 
     # -- tokens --------------------------------------------------------------------------------
-    def tokenizer(self, max_len: int):
-        """A ``tokenizers.Tokenizer`` truncating to ``max_len`` (longest first: a pair's longer
-        side is cut first) and padding to the longest in the batch."""
+    def tokenizer(self) -> WordPiece:
+        """The encoder's WordPiece tokenizer (``perceive.wordpiece``), built on first use."""
         with self._lock:
-            tok = self._tokenizers.get(max_len)
-            if tok is None:
-                from tokenizers import Tokenizer
-
-                tok = Tokenizer.from_file(str(self._tokenizer_file))
-                tok.enable_truncation(max_length=max_len, strategy="longest_first")
-                tok.enable_padding(pad_id=0, pad_type_id=0, pad_token="[PAD]")
-                self._tokenizers[max_len] = tok
-            return tok
+            if self._tokenizer is None:
+                self._tokenizer = WordPiece(self._tokenizer_file)
+            return self._tokenizer
 
     def encode(self, items: Sequence[str] | Sequence[tuple[str, str]], max_len: int) -> tuple[np.ndarray, ...]:
         """(input_ids, token_type_ids, attention_mask), int64 (batch, tokens), for texts or
-        (segment A, segment B) pairs."""
-        encs = self.tokenizer(max_len).encode_batch(list(items))
-        ids = np.array([e.ids for e in encs], dtype=np.int64)
-        types = np.array([e.type_ids for e in encs], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
-        return ids, types, mask
+        (segment A, segment B) pairs: truncated longest first to ``max_len`` (a pair's longer side
+        is cut first), padded to the longest in the batch."""
+        return self.tokenizer().encode_batch(list(items), max_len)
 
     # -- the forward pass ----------------------------------------------------------------------
     def hidden(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray,
