@@ -42,8 +42,11 @@ from provenance import run_started, write_results  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-CODE = ("import resource, sys; from affectkit.cli import main; rc = main(sys.argv[1:]); "
-        "sys.stderr.write('\\nRSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+# peak memory: the process's VmHWM (KiB), which starts afresh at exec; ru_maxrss would carry over the
+# parent's high-water mark from the fork (1,272 MiB for every run once this script had loaded torch)
+CODE = ("import re, sys; from affectkit.cli import main; rc = main(sys.argv[1:]); "
+        "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1); "
+        "sys.stderr.write('\\nRSS %s\\n' % hwm); sys.exit(rc)")
 
 
 def cli(args: list[str], backend: str, stdin: str | None = None) -> tuple[float, float]:
