@@ -3,6 +3,7 @@
 
     python bench/analyze_speed.py                  # -> bench/results/analyze_speed.json
     python bench/analyze_speed.py --long-minutes 0 # skip the 10-minute memory run
+    AFFECTKIT_BACKEND=torch python bench/analyze_speed.py --out bench/results/analyze_speed_torch.json  # the torch path
     AFFECTKIT_FACE_DETECTOR=haar python bench/analyze_speed.py   # with OpenCV's Haar cascade (a plain
                                                    # [face] install's detector; default: BlazeFace where the
                                                    # landmarks extra is installed)
@@ -122,8 +123,10 @@ def main() -> int:
                                             "sentence in four), espeak-ng speech"},
                         "settings": {"face_fps": 5, "explanations": True, "cache": "off (--no-cache)",
                                      "face_detector": resolve_detector(),
-                                     "runtime": "ONNX Runtime (text, voice encoder, face CNN int8) and CTranslate2 "
-                                                "(speech-to-text), default threads (one per core)"}}
+                                     "runtime": ("torch (AFFECTKIT_BACKEND=torch: text, voice encoder, face CNN int8)"
+                                                 if os.environ.get("AFFECTKIT_BACKEND") == "torch" else
+                                                 "ONNX Runtime (text, voice encoder, face CNN int8)")
+                                                + " and CTranslate2 (speech-to-text), default threads (one per core)"}}
         repeat = max(1, math.ceil(args.rtf_seconds / period))
         clip = make_clip(tmp, "rtf.mp4", args.size, repeat)
         seconds = duration(clip)
