@@ -114,3 +114,19 @@ def test_real_time_factors_and_stage_names():
     assert real_time_factors({"text": 1.0, "total": 4.0}, 8.0) == {"text": 0.125, "total": 0.5}
     assert real_time_factors({"text": 1.0}, None) == {} and real_time_factors({"text": 1.0}, 0) == {}
     assert STAGES[0] == "load" and "voice.features" in STAGES and "report" in STAGES
+
+
+def test_merge_adds_another_threads_seconds_without_touching_open_stages():
+    clock = FakeClock()
+    t, other = Timer(clock=clock), Timer(clock=clock)
+    with other.stage("face.detect"):
+        clock.tick(2.0)
+    with other.stage("load"):
+        clock.tick(0.5)
+    with t.stage("segment"):
+        clock.tick(1.0)
+        t.merge(other)                         # work done elsewhere: the open stage keeps its time
+        clock.tick(1.0)
+    t.merge(Timer(clock=clock))                # an empty one adds nothing
+    assert t.seconds == {"face.detect": 2.0, "load": 0.5, "segment": 2.0}
+    assert other.seconds == {"face.detect": 2.0, "load": 0.5}   # the other is left as it was

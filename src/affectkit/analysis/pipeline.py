@@ -49,6 +49,7 @@ class Job:
     models: dict[str, str] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     screening: dict | None = None
+    pending_faces: Any = None  # the face timeline while it is read in the background (analysis.decode)
 
     @property
     def channels(self) -> set[str]:
@@ -78,6 +79,7 @@ def stages() -> tuple[Stage, ...]:
         Stage("utterances", utterances.find),
         Stage("voice", readings.read_voice, lambda job: "voice" in job.channels),
         Stage("text", readings.read_text, lambda job: any(s.text.strip() for s in job.utterances.segments)),
+        Stage("faces", decode.finish_faces, lambda job: job.pending_faces is not None),
         Stage("face", readings.read_face, lambda job: job.faces is not None),
         Stage("fusion", record.fuse_utterances),
         Stage("screen", screening.screen, lambda job: job.opts.screen),
@@ -94,9 +96,15 @@ def run(path: str | Path | Sequence[Segment], transcript: str | Path | None = No
 
     opts = options or Options()
     job = start(path, transcript, opts)
-    for stage in stages():
-        if stage.applies(job):
-            stage.run(job)
+    try:
+        for stage in stages():
+            if stage.applies(job):
+                stage.run(job)
+    except Exception:
+        from affectkit.analysis.decode import abandon_faces
+
+        abandon_faces(job)  # a face error is raised first, as in the sequential order
+        raise
     doc = assemble(job)
     if opts.timings:
         doc["timings"] = job.timer.as_dict()

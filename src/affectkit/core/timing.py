@@ -5,7 +5,9 @@
 running, and hands back a callable that advances the stage's count (utterances, frames). Time
 spent in a nested stage counts for the nested stage only, so the stages add up to the time
 spent inside any stage at all, and ``total`` (wall time since the timer was made) is at least
-their sum. Why: the record carries these as ``record["timings"]`` and a benchmark divides them
+their sum, except where work ran in a background thread under its own Timer and was ``merge``d
+(a video's faces, read while the audio path runs: ``analysis.decode``): then the stages add up to
+the work done, which may exceed the wall time. Why: the record carries these as ``record["timings"]`` and a benchmark divides them
 by the recording's duration (``real_time_factors``) to get an RTF per stage.
 
 The clock is ``time.perf_counter`` unless another is given (``Timer(clock=...)``: any callable
@@ -70,6 +72,12 @@ class Timer:
         self.seconds[name] = self.seconds.get(name, 0.0) + float(seconds)
         if self._stack:
             self._stack[-1][2] += float(seconds)
+
+    def merge(self, other: "Timer") -> None:
+        """Add ``other``'s seconds per stage to this one's (work timed in another thread: a Timer's
+        open stages belong to the thread that opened them)."""
+        for name, seconds in other.seconds.items():
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     def advance(self, n: int = 1) -> None:
         if self.listener is not None:

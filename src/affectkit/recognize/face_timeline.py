@@ -20,10 +20,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # the extractors below make DataFrames; `analyze` reads a video without pandas (0.3 s)
+    import pandas as pd
 
 from affectkit.core.data import Segment, round_scores
 from affectkit.core.labels import EMOTION
@@ -173,6 +175,8 @@ class FaceExpression:
             if reading:
                 row.update(reading["scores"], face_seen=reading["face_seen"], frames=reading["cues"]["frames"])
             rows.append(row)
+        import pandas as pd
+
         return pd.DataFrame(rows, index=feature_index(str(path), spans))
 
 
@@ -230,4 +234,6 @@ class FaceGeometry(FaceExpression):
             reading, _ = segment_reading(tl, a, b)
             geo = (reading or {}).get("cues", {}).get("geometry") or {}
             rows.append({k: geo.get(k, np.nan) for k in MEASURES} | {"landmarks_found": geo.get("landmarks_found", 0.0)})
+        import pandas as pd
+
         return pd.DataFrame(rows, index=feature_index(str(path), spans))

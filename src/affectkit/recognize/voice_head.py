@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas only in type hints: `analyze` need not import it (0.2 s) to read a voice
+    import pandas as pd
 
 from affectkit.core.estimator import BaseEstimator, ClassifierMixin, require_sklearn
 from affectkit.core.errors import ModelError
@@ -30,6 +32,14 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _is_frame(X: Any) -> bool:
+    """True for a pandas DataFrame, without importing pandas (a caller that made one has it loaded)."""
+    import sys
+
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(X, pandas.DataFrame)
 
 
 def speaker_standardise(X: pd.DataFrame | np.ndarray, speakers: Sequence[object],
@@ -95,7 +105,7 @@ class VoiceEmotionHead(ClassifierMixin, BaseEstimator):
 
         A = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
-        self.feature_names_in_ = np.asarray([str(c) for c in X.columns]) if isinstance(X, pd.DataFrame) else None
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns]) if _is_frame(X) else None
         self.n_features_in_ = A.shape[1]
         cols = list(self.feature_names_in_) if self.feature_names_in_ is not None else [""] * A.shape[1]
         self.groups_ = self._groups(cols)
@@ -128,7 +138,7 @@ class VoiceEmotionHead(ClassifierMixin, BaseEstimator):
     def _check(self, X) -> np.ndarray:
         if not hasattr(self, "coefs_"):
             raise ModelError("the voice head is not fitted; call fit() or load() first")
-        if isinstance(X, pd.DataFrame) and self.feature_names_in_ is not None:
+        if _is_frame(X) and self.feature_names_in_ is not None:
             missing = [c for c in self.feature_names_in_ if c not in X.columns]
             if missing:
                 raise ModelError(f"the input lacks {len(missing)} feature(s) the head was trained on "
