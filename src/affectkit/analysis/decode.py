@@ -7,7 +7,10 @@ the utterances (speech-to-text) and reads voice and words; ``finish_faces`` (its
 just before the face readings) waits for it. Why: the face timeline needs nothing the audio path
 makes, and the two spend most of their time in native code that releases the GIL (CTranslate2,
 ONNX Runtime, MediaPipe, FFmpeg), so on 2 cores a 13 s clip is read about 1 s sooner
-(``bench/short_clip.py``). ``AFFECTKIT_THREADS=1`` (one core to use) reads them one after the other.
+(``bench/short_clip.py``). ``AFFECTKIT_THREADS=1`` (one core to use) reads them one after the other,
+and so does the torch comparison path (``AFFECTKIT_BACKEND=torch``): its int8 face model is built by
+torch.fx tracing, which patches ``torch.nn.Module.__call__`` for the whole process, so the text model
+running in the other thread meanwhile failed (NameError "module is not installed as a submodule").
 The record is the same either way: the thread only computes the timeline; the job is filled, and
 the notes and warnings said, in this thread, and a face error that would have come first in the
 sequential order still comes first.
@@ -38,8 +41,9 @@ def decode(job: Job) -> None:
 
 
 def concurrent_faces(job: Job) -> bool:
-    """True for a video with sound, unless ``AFFECTKIT_THREADS`` is 1."""
-    return job.kind == "video" and job.has_audio and os.environ.get("AFFECTKIT_THREADS", "").strip() != "1"
+    """True for a video with sound, unless ``AFFECTKIT_THREADS`` is 1 or the backend is torch."""
+    return (job.kind == "video" and job.has_audio and os.environ.get("AFFECTKIT_THREADS", "").strip() != "1"
+            and os.environ.get("AFFECTKIT_BACKEND", "").strip().lower() != "torch")
 
 
 def warn(job: Job) -> None:
