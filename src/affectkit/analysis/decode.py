@@ -6,8 +6,8 @@ A video with sound reads its faces in a background thread while this one decodes
 the utterances (speech-to-text) and reads voice and words; ``finish_faces`` (its own pipeline stage,
 just before the face readings) waits for it. Why: the face timeline needs nothing the audio path
 makes, and the two spend most of their time in native code that releases the GIL (CTranslate2,
-ONNX Runtime, MediaPipe, FFmpeg), so on 2 cores a 13 s clip is read about 1 s sooner
-(``bench/short_clip.py``). ``AFFECTKIT_THREADS=1`` (one core to use) reads them one after the other,
+ONNX Runtime, MediaPipe, FFmpeg): on 2 cores the faces and speech-to-text of a 13 s clip took
+4.4 s together against 5.2 s in turn (measured by hand; ``bench/short_clip.py`` times the whole command). ``AFFECTKIT_THREADS=1`` (one core to use) reads them one after the other,
 and so does the torch comparison path (``AFFECTKIT_BACKEND=torch``): its int8 face model is built by
 torch.fx tracing, which patches ``torch.nn.Module.__call__`` for the whole process, so the text model
 running in the other thread meanwhile failed (NameError "module is not installed as a submodule").
