@@ -138,3 +138,22 @@ def test_face_damage_keeps_its_place_before_the_audio_damage(talking_clip, monke
     warnings = [n for n in notes if n.startswith("warning:")]
     assert sorted(warnings) == ["warning: audio: 0.1 s undecodable (test)",
                                 "warning: video: 2 frames undecodable (test)"]
+
+
+def test_a_video_whose_sound_fails_is_read_from_its_faces_and_warned_once(talking_clip, monkeypatch):
+    clip, srt = talking_clip
+    from affectkit.io import audio as audio_io
+
+    def damaged_timeline(job, timer):
+        return dataclasses.replace(_real_timeline(job, timer), damage="video: 2 frames undecodable (test)")
+
+    def no_sound(*a, **k):
+        raise AudioError(str(clip), "the audio track is corrupt (test)")
+
+    monkeypatch.setattr(decode, "_timeline", damaged_timeline)
+    monkeypatch.setattr(audio_io, "decode_audio", no_sound)
+    notes: list[str] = []
+    doc = pipeline.run(clip, srt, Options(cache=None, note=notes.append))
+    assert notes.count("warning: video: 2 frames undecodable (test)") == 1
+    assert doc["modalities"] == ["text", "face"] and doc["duration"] > 0
+    assert any("corrupt" in e for e in doc["segments"][0]["errors"])

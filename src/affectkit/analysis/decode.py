@@ -7,8 +7,8 @@ the utterances (speech-to-text) and reads voice and words; ``finish_faces`` (its
 just before the face readings) waits for it. Why: the face timeline needs nothing the audio path
 makes, and the two spend most of their time in native code that releases the GIL (CTranslate2,
 ONNX Runtime, MediaPipe, FFmpeg): on 2 cores the faces and speech-to-text of a 13 s clip took
-4.4 s together against 5.2 s in turn (measured by hand; ``bench/short_clip.py`` times the whole command). ``AFFECTKIT_THREADS=1`` (one core to use) reads them one after the other,
-and so does the torch comparison path (``AFFECTKIT_BACKEND=torch``): its int8 face model is built by
+4.4 s together against 5.2 s in turn (measured by hand; ``bench/short_clip.py`` times the whole
+command). ``AFFECTKIT_THREADS=1`` (one core to use) reads them one after the other, and so does the torch comparison path (``AFFECTKIT_BACKEND=torch``): its int8 face model is built by
 torch.fx tracing, which patches ``torch.nn.Module.__call__`` for the whole process, so the text model
 running in the other thread meanwhile failed (NameError "module is not installed as a submodule").
 The record is the same either way: the thread only computes the timeline; the job is filled, and
@@ -33,7 +33,7 @@ def decode(job: Job) -> None:
         _start_faces(job)
         decode_audio(job)
         if job.audio is None:  # no voice to read meanwhile: the timeline is needed now (its duration)
-            finish_faces(job)
+            finish_faces(job, say_damage=False)  # warn, below, says it
     else:
         decode_faces(job)
         decode_audio(job)
@@ -117,9 +117,10 @@ def _start_faces(job: Job) -> None:
     job.pending_faces.start()
 
 
-def finish_faces(job: Job) -> None:
-    """Wait for the background face timeline and fill the job with it (its notes and warnings said
-    here); its error, if it failed, is raised here. Nothing when none is pending."""
+def finish_faces(job: Job, say_damage: bool = True) -> None:
+    """Wait for the background face timeline and fill the job with it (its note and, with
+    ``say_damage``, its damage warning said here); its error, if it failed, is raised here.
+    Nothing when none is pending."""
     thread, job.pending_faces = job.pending_faces, None
     if thread is None:
         return
@@ -130,7 +131,7 @@ def finish_faces(job: Job) -> None:
     if thread.error is not None:
         raise thread.error
     _use_faces(job, thread.info, thread.timeline, thread.errors_at)
-    if thread.timeline.damage:
+    if say_damage and thread.timeline.damage:
         job.say(f"warning: {thread.timeline.damage}")
 
 
