@@ -35,11 +35,18 @@ class Transcription:
 
 @functools.lru_cache(maxsize=1)
 def whisper_model() -> Any:
-    """The bundled Whisper-base (faster_whisper.WhisperModel), loaded once per process.
+    """The bundled Whisper-base (faster_whisper.WhisperModel), loaded once per process; its language
+    detection shares the first window's encoder pass with the decoding (``segment.whisper_once``).
     DependencyError naming ``affectkit[asr]`` when the extra is not installed."""
     from affectkit.store.whisper_files import load_whisper
 
-    return load_whisper()
+    try:
+        from affectkit.segment.whisper_once import one_encode_whisper
+
+        cls = one_encode_whisper()
+    except ImportError:
+        cls = None  # load_whisper names the extra
+    return load_whisper(cls=cls)
 
 
 def check_language(language: str, model: Any = None) -> str:

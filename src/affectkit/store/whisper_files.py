@@ -79,11 +79,12 @@ def _atomic_copy(src: Path, dst: Path) -> None:
         shutil.copyfile(src, tmp)
 
 
-def load_whisper(compute_type: str = "int8", cpu_threads: int = 0):
-    """A faster_whisper.WhisperModel on CPU for the bundled Whisper-base (extra ``asr``)."""
+def load_whisper(compute_type: str = "int8", cpu_threads: int = 0, cls: type | None = None):
+    """A faster_whisper.WhisperModel (or its subclass ``cls``) on CPU for the bundled Whisper-base
+    (extra ``asr``)."""
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
         raise DependencyError("speech-to-text needs faster-whisper; install it with: pip install 'affectkit[asr]'") from exc
     threads = cpu_threads or min(4, os.cpu_count() or 1)
-    return WhisperModel(str(whisper_model_dir()), device="cpu", compute_type=compute_type, cpu_threads=threads)
+    return (cls or WhisperModel)(str(whisper_model_dir()), device="cpu", compute_type=compute_type, cpu_threads=threads)
