@@ -41,8 +41,10 @@ _local = threading.local()  # a MediaPipe graph is not thread-safe: one per thre
 
 def mediapipe_version() -> str | None:
     """The installed mediapipe's version, or None when it cannot be imported."""
+    from affectkit.perceive.mediapipe_import import import_mediapipe
+
     try:
-        import mediapipe
+        mediapipe = import_mediapipe()
     except Exception:  # noqa: BLE001 - missing, or broken by a protobuf it cannot use
         return None
     return getattr(mediapipe, "__version__", "unknown")
@@ -66,9 +68,10 @@ def _graph(model: str):
     g = graphs.get(model)
     if g is None:
         from affectkit.perceive.face_landmarks import INSTALL, _native_stderr_muted
+        from affectkit.perceive.mediapipe_import import import_mediapipe
 
         try:
-            import mediapipe as mp
+            mp = import_mediapipe()
 
             with _native_stderr_muted():  # start-up chatter of the C++ core (see face_landmarks)
                 g = mp.solutions.face_detection.FaceDetection(model_selection=MODELS[model],

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from affectkit.core.errors import DependencyError
+from affectkit.perceive.mediapipe_import import import_mediapipe
 
 INSTALL = "pip install 'affectkit[landmarks]' && pip install --no-deps mediapipe==0.10.21"
 MESH_SIZE = 192  # crops are scaled to this square before the mesh (its detector's input is 128)
@@ -47,7 +48,7 @@ FOREHEAD, CHIN = 10, 152
 
 def landmarks_available() -> bool:
     try:
-        import mediapipe  # noqa: F401
+        import_mediapipe()
     except Exception:  # noqa: BLE001 - missing, or broken by a protobuf it cannot use
         return False
     return True
@@ -99,7 +100,7 @@ def _mesh():
     mesh = getattr(_local, "mesh", None)
     if mesh is None:
         try:
-            import mediapipe as mp
+            mp = import_mediapipe()
 
             with _native_stderr_muted():
                 mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1,
