@@ -83,9 +83,58 @@ def test_face_search_with_mediapipe_follows_a_moving_face():
     for i in range(8):
         assert len(found[i]) == 1 and iou(found[i][0], (64 + 4 * i, 40, 160, 160)) > 0.6, (i, found[i])
     assert found[8] == []
-    assert search.full_searches == 2  # frames 0 and 5; the blank frame 8 is a window search that finds nothing
+    # a tiled search at frame 0, a light one at frame 5; the blank frame 8 is a window search that finds nothing
+    assert (search.full_searches, search.light_searches) == (1, 1)
     with pytest.raises(ValueError, match="unknown face detector"):
         FaceSearch(detector="dlib")
+
+
+def wide_frame(*faces: tuple[str, int, int, int]) -> np.ndarray:
+    """A 640x360 gray frame with FER2013 faces (name, side, x, y) pasted in."""
+    import cv2
+
+    frame = np.full((360, 640), 110, np.uint8)
+    for name, side, x, y in faces:
+        crop = cv2.imread(str(FACES / name), cv2.IMREAD_GRAYSCALE)
+        frame[y:y + side, x:x + side] = cv2.resize(crop, (side, side), interpolation=cv2.INTER_CUBIC)
+    return frame
+
+
+SMALL = ("fer_happy.png", 48, 60, 150)     # too small for the light search (whole frame + its square tiles)
+LARGE = ("fer_surprise.png", 200, 400, 80)  # large enough for it
+
+
+@needs_mp
+def test_search_costs_and_what_each_search_finds():
+    from affectkit.perceive.face_detect_mp import LIGHT_LEVELS, detect_faces_mediapipe
+
+    assert detect_faces_mediapipe(wide_frame(SMALL), levels=LIGHT_LEVELS) == []
+    assert len(detect_faces_mediapipe(wide_frame(SMALL))) == 1  # tiled
+    assert len(detect_faces_mediapipe(wide_frame(LARGE), levels=LIGHT_LEVELS)) == 1
+
+
+@needs_mp
+def test_mediapipe_search_finds_a_small_face_by_the_next_tiled_search_and_keeps_it():
+    blank, small = wide_frame(), wide_frame(SMALL)
+    frames = [blank] * 3 + [small] * 27
+    search = FaceSearch(detector="mediapipe")  # full_every 5, tiled_every 25
+    found = [search(f) for f in frames]
+    # no face followed: light searches at frames 1-4, a tiled one 5 frames after frame 0's
+    assert [len(f) for f in found] == [0] * 5 + [1] * 25
+    assert all(iou(f[0], found[5][0]) > 0.6 for f in found[5:])  # followed through light searches 10, 15, 20
+    assert (search.full_searches, search.light_searches) == (3, 7)  # tiled: 0, 5, 25; light: 1-4, 10, 15, 20
+
+
+@needs_mp
+def test_mediapipe_search_finds_a_large_face_that_walks_in_by_the_next_light_search():
+    frames = [wide_frame(SMALL)] * 6 + [wide_frame(SMALL, LARGE)] * 8
+    search = FaceSearch(detector="mediapipe")
+    found = [search(f) for f in frames]
+    assert [len(f) for f in found] == [1] * 10 + [2] * 4  # the large face from frame 6, found at frame 10
+    assert iou(found[12][0], (400, 80, 200, 200)) > 0.5 and iou(found[12][1], (60, 150, 48, 48)) > 0.5
+    assert (search.full_searches, search.light_searches) == (1, 2)  # frame 0; frames 5 and 10
+    with pytest.raises(ValueError, match="at least 1"):
+        FaceSearch(tiled_every=0)
 
 
 @needs_mp

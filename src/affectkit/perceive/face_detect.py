@@ -170,23 +170,38 @@ class FaceSearch:
     absent from that frame only until the next full search. ``detector="mediapipe"``: the full
     search is BlazeFace's tiled one, the window search one BlazeFace pass over a window
     ``face_detect_mp.NEAR_GROW`` face sides wide (``grow``, ``roi_face`` and ``detect_kw`` are Haar's).
+
+    With BlazeFace the full search is the tiled one (``face_detect_mp.detect_tiled``: about 50
+    passes over a 640x360 frame, against one for a window). It runs on the first frame, every
+    ``tiled_every``-th frame, and every ``full_every``-th frame while no face is followed; every
+    other ``full_every``-th frame, and each frame while no face is followed, gets a light search
+    (``face_detect_mp.LIGHT_LEVELS``: the whole frame and its square tiles of the shorter side, 4
+    passes), whose new faces join the followed ones. So a face of at least about a third of the
+    frame's shorter side (what the light search finds of FER2013 faces pasted into a 640x360 frame:
+    all from 160 px, most from 96 px) is found as soon as before, a smaller one by the next tiled
+    search. Why: on a 13 s clip the tiled search every 5th frame was 1.6 of the face path's 1.8 s
+    (84 ms a search against 7.5 ms for the light one), and the face path runs beside
+    speech-to-text on the same 2 cores (``bench/short_clip.py``).
     """
 
     def __init__(self, *, full_every: int = 5, grow: float = 0.5, roi_face: int = 64, max_faces: int = 3,
-                 detector: str = "haar", **detect_kw) -> None:
-        if full_every < 1:
-            raise ValueError("full_every must be at least 1")
+                 detector: str = "haar", tiled_every: int = 25, **detect_kw) -> None:
+        if full_every < 1 or tiled_every < 1:
+            raise ValueError("full_every and tiled_every must be at least 1")
         if detector not in DETECTORS:
             raise ValueError(f"unknown face detector {detector!r}: one of {', '.join(DETECTORS)}")
         self.detector = detector
         self.full_every = full_every
+        self.tiled_every = tiled_every
         self.grow = grow
         self.roi_face = roi_face
         self.max_faces = max_faces
         self.detect_kw = detect_kw
         self._last: list[tuple[int, int, int, int]] = []
         self._n = 0
+        self._since_full = 0  # frames since the last full search
         self.full_searches = 0
+        self.light_searches = 0  # BlazeFace only: see above
 
     def __call__(self, gray: np.ndarray) -> list[tuple[int, int, int, int]]:
         """The faces of the next frame (uint8 grayscale or BGR): boxes (x, y, w, h), largest first."""
@@ -194,16 +209,31 @@ class FaceSearch:
 
         if gray.ndim == 3:
             gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
-        if not self._last or self._n % self.full_every == 0:
+        periodic = self._n % self.full_every == 0
+        if self.detector == "haar":
+            full, light = not self._last or periodic, False
+        else:
+            full = (self._n % self.tiled_every == 0
+                    or (not self._last and self._since_full + 1 >= self.full_every))
+            light = not full and (periodic or not self._last)
+        if full:
             found = detect_faces(gray, **self.detect_kw) if self.detector == "haar" else find_faces(gray, self.detector)
             self.full_searches += 1
+            self._since_full = 0
         else:
             found = []
             for box in self._last[:self.max_faces]:
                 hit = self._near(gray, box)
                 if hit is not None and all(_iou(hit, f) < 0.3 for f in found):
                     found.append(hit)
+            if light:
+                from affectkit.perceive.face_detect_mp import LIGHT_LEVELS, detect_faces_mediapipe
+
+                found += [b for b in detect_faces_mediapipe(gray, levels=LIGHT_LEVELS)
+                          if all(_iou(b, f) < 0.3 for f in found)]
+                self.light_searches += 1
             found.sort(key=lambda b: -b[2] * b[3])
+            self._since_full += 1
         self._n += 1
         self._last = found
         return found

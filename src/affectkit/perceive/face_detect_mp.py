@@ -29,6 +29,7 @@ MODELS = {"short": 0, "full": 1}  # name -> MediaPipe's model_selection
 # MediaPipe's own threshold (0.5) lets the tiles find a false face a frame in three; 0.7 keeps recall
 MIN_SCORE = 0.7
 LEVELS = (0.6, 0.4)  # tile sides, as fractions of the picture's shorter side
+LIGHT_LEVELS = (1.0,)  # FaceSearch's light search between its tiled ones
 NEAR_GROW = 2.5  # the window searched around a known face, in face sides (FaceSearch)
 DETECTOR_VERSION = 1  # bump when LEVELS, FER_FRAMING or the merging change what is found
 # BlazeFace box -> FER2013 framing, per model: (scale, dx, dy), fitted by bench/face_detectors.py
