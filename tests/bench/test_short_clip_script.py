@@ -33,3 +33,20 @@ def test_summary_takes_medians_and_says_whether_the_target_holds():
 def test_rounds_must_be_positive():
     with pytest.raises(SystemExit):
         sc.main(["--rounds", "0"])
+
+
+def test_levers_script_counts_encoder_passes_and_checks_its_rounds():
+    levers = bench_script("short_clip_levers")
+
+    class Inner:
+        name = "ct2"
+
+        def encode(self, x, to_cpu=False):
+            return x * 2
+
+    counted = levers.CountingEncoder(Inner())
+    assert counted.encode(3) == 6 and counted.encode(4, to_cpu=True) == 8
+    assert counted.encodes == 2 and counted.name == "ct2"  # everything else is forwarded
+    assert levers.med([3.0, 1.0, 2.0]) == 2.0
+    with pytest.raises(SystemExit):
+        levers.main(["--rounds", "0"])
