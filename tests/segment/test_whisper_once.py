@@ -5,20 +5,12 @@ import threading
 import pytest
 
 from affectkit.io.audio import load_audio
+from conftest import bench_script
 
 
-class CountingEncoder:
-    """Stands in for a WhisperModel's CTranslate2 model: forwards everything, counts encode calls."""
-
-    def __init__(self, inner):
-        self.inner, self.encodes = inner, 0
-
-    def encode(self, *args, **kwargs):
-        self.encodes += 1
-        return self.inner.encode(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
+# a WhisperModel's CTranslate2 model with its encode calls counted (the bench script's, so that the
+# figures in bench/results/short_clip_levers.json count the same way)
+CountingEncoder = bench_script("short_clip_levers").CountingEncoder
 
 
 @pytest.fixture(scope="module")
