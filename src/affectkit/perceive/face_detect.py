@@ -58,7 +58,7 @@ def resolve_detector(name: str | None = None) -> str:
 
 def detector_id(detector: str) -> str:
     """The name and version of a detector as the record carries it, e.g.
-    ``opencv.haar.frontalface_default@4.11.0`` or ``mediapipe.blazeface_short@0.10.21+tiled.1``."""
+    ``opencv.haar.frontalface_default@4.11.0`` or ``mediapipe.blazeface_short@0.10.21+tiled.2``."""
     if detector == "mediapipe":
         from affectkit.perceive.face_detect_mp import DETECTOR_VERSION, mediapipe_version
 

@@ -31,7 +31,8 @@ MIN_SCORE = 0.7
 LEVELS = (0.6, 0.4)  # tile sides, as fractions of the picture's shorter side
 LIGHT_LEVELS = (1.0,)  # FaceSearch's light search between its tiled ones
 NEAR_GROW = 2.5  # the window searched around a known face, in face sides (FaceSearch)
-DETECTOR_VERSION = 1  # bump when LEVELS, FER_FRAMING or the merging change what is found
+DETECTOR_VERSION = 2  # bump when LEVELS, FER_FRAMING, the merging or FaceSearch's schedule change what is found
+# (2: in video, the tiled search every 25th frame, light searches (LIGHT_LEVELS) every 5th between)
 # BlazeFace box -> FER2013 framing, per model: (scale, dx, dy), fitted by bench/face_detectors.py
 # on FER2013 PublicTest faces (bench/results/face_detectors.json#framing)
 FER_FRAMING: dict[str, tuple[float, float, float]] = {"short": (1.199, -0.014, -0.103),
