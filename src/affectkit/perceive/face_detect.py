@@ -180,8 +180,9 @@ class FaceSearch:
     frame's shorter side (what the light search finds of FER2013 faces pasted into a 640x360 frame:
     all from 160 px, most from 96 px) is found as soon as before, a smaller one by the next tiled
     search. Why: on a 13 s clip the tiled search every 5th frame was 1.6 of the face path's 1.8 s
-    (84 ms a search against 7.5 ms for the light one), and the face path runs beside
-    speech-to-text on the same 2 cores (``bench/short_clip.py``).
+    (84 ms a search against 7.5 ms for the light one, measured by hand), and the face path runs
+    beside speech-to-text on the same 2 cores (``bench/short_clip.py``; ``bench/short_clip_levers.py``
+    times both schedules).
     """
 
     def __init__(self, *, full_every: int = 5, grow: float = 0.5, roi_face: int = 64, max_faces: int = 3,

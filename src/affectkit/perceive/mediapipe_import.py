@@ -2,10 +2,11 @@
 
 ``import mediapipe`` (0.10) imports every Solution, and with them ``solutions.drawing_utils``, which
 imports ``matplotlib.pyplot``: 0.41 of mediapipe's 0.54 s import (``python -X importtime``, 2 cores),
-all of it Python holding the GIL, on the face path of every video. affectkit never draws with
-mediapipe, so those two modules are registered, before mediapipe is imported, as modules whose
-code runs, matplotlib and all, the first time anything reads one of their names, so ``mp.solutions.drawing_utils.draw_landmarks`` still works for a caller. If the
-files are not where mediapipe 0.10 keeps them, mediapipe is imported as it is.
+all of it Python holding the GIL, on the face path of every video (``bench/short_clip_levers.py``
+times the import both ways). affectkit never draws with mediapipe, so those two modules are
+registered, before mediapipe is imported, as modules whose code runs, matplotlib and all, the first
+time anything reads one of their names: ``mp.solutions.drawing_utils.draw_landmarks`` still works
+for a caller. If the files are not where mediapipe 0.10 keeps them, mediapipe is imported as it is.
 """
 from __future__ import annotations
 

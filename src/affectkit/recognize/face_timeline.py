@@ -5,8 +5,9 @@ The faces are found, tracked and measured by ``perceive`` (``face_detect``, ``fa
 
 Frames are sampled (default 5 per second), turned upright with square pixels, searched for faces
 (MediaPipe's BlazeFace where the landmarks extra is installed, else OpenCV's Haar cascade:
-``face_detect.resolve_detector``; the whole frame every 5th frame, a window around each known face
-in between: ``face_detect.FaceSearch``), the faces followed across frames (IoU tracking), and every face crop classified by
+``face_detect.resolve_detector``; a search of the whole frame every 5th frame, with BlazeFace's
+costly tiled search every 25th, and a window around each known face in between:
+``face_detect.FaceSearch``), the faces followed across frames (IoU tracking), and every face crop classified by
 the bundled CNN trained on FER2013 (``recognize.face_affect``). Per segment, the reading is the
 mean of the class probabilities of the segment's *main* face (the track with the largest summed
 box area inside the segment); ``face_seen`` is the fraction of the segment's sampled frames
@@ -90,7 +91,7 @@ def face_timeline(path: str | Path, *, fps: float = 5.0, model=None, max_side: i
     with timer.stage("face.detect") as tick:
         damage = Damage("video")
         frames = timer.timed("decode.video", read_pictures(path, fps, gray=True, max_side=max_side, damage=damage))
-        search = FaceSearch(max_side=None, detector=detector)  # full search every 5th frame, windows between
+        search = FaceSearch(max_side=None, detector=detector)  # whole-frame searches, windows between
         for fi, frame in enumerate(frames):
             found = search(frame.image)
             times.append(frame.t)

@@ -2,7 +2,7 @@
 
 faster-whisper (1.1-1.2) detects the language by encoding the first window, then encodes that
 window again to decode it: for a short recording that second pass is a quarter of speech-to-text
-(0.56 s of a 13 s clip on 2 cores, measured by hand). ``OneEncodeWhisper`` keeps the detection's
+(on 2 cores a 13 s clip took 2.54 s with it and 1.94 s without: ``bench/short_clip_levers.py``). ``OneEncodeWhisper`` keeps the detection's
 encoder output, in the thread that asked, and hands it back when the decoder asks to encode the
 same input; any other input is encoded as before, so a faster-whisper whose internals differ only
 loses the saving.
