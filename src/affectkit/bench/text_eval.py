@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
 import numpy as np
 
 from affectkit.bench import metrics
@@ -23,12 +25,21 @@ def goemotions_targets(df) -> np.ndarray:
     return y
 
 
-def eval_meld(model, split: str = "test", limit: int | None = None) -> dict:
+Transform = Callable[[Sequence[str]], list[str]]  # texts in, texts out (same length): a shifted condition
+
+
+def _texts(df, transform: Transform | None) -> list[str]:
+    texts = df.text.tolist()
+    return transform(texts) if transform else texts
+
+
+def eval_meld(model, split: str = "test", limit: int | None = None, transform: Transform | None = None) -> dict:
+    """``transform``: applied to every utterance (the dialogue context is made of them too)."""
     df = load_meld(split)
     if limit:
         df = df.iloc[:limit]
     out = {"dataset": "MELD", "split": split, "n": len(df), "context": "earlier utterances of the dialogue"}
-    probs = model.predict_tasks(df.text.tolist(), ("emotion", "sentiment"), speakers=df.speaker.tolist(),
+    probs = model.predict_tasks(_texts(df, transform), ("emotion", "sentiment"), speakers=df.speaker.tolist(),
                                 dialogue_ids=df.dialogue_id.tolist())
     for task, space in (("emotion", EMOTION), ("sentiment", SENTIMENT)):
         pred = [space.labels[i] for i in probs[task].argmax(1)]
@@ -40,11 +51,11 @@ def eval_meld(model, split: str = "test", limit: int | None = None) -> dict:
     return out
 
 
-def eval_carer(model, split: str = "test", limit: int | None = None) -> dict:
+def eval_carer(model, split: str = "test", limit: int | None = None, transform: Transform | None = None) -> dict:
     df = load_carer(split)
     if limit:
         df = df.iloc[:limit]
-    probs = model.predict_proba(df.text.tolist(), "carer")
+    probs = model.predict_proba(_texts(df, transform), "carer")
     pred = [CARER_LABELS[i] for i in probs.argmax(1)]
     y = df.label.tolist()
     return {"dataset": "CARER", "split": split, "n": len(df),
@@ -53,15 +64,16 @@ def eval_carer(model, split: str = "test", limit: int | None = None) -> dict:
             "per_class_f1": metrics.per_class_f1(y, pred, CARER_LABELS)}
 
 
-def goemotions_probs(model, split: str, limit: int | None = None):
+def goemotions_probs(model, split: str, limit: int | None = None, transform: Transform | None = None):
     df = load_goemotions(split)
     if limit:
         df = df.iloc[:limit]
-    return goemotions_targets(df), model.predict_proba(df.text.tolist(), "goemotions")
+    return goemotions_targets(df), model.predict_proba(_texts(df, transform), "goemotions")
 
 
-def eval_goemotions(model, thresholds, split: str = "test", limit: int | None = None) -> dict:
-    y, probs = goemotions_probs(model, split, limit)
+def eval_goemotions(model, thresholds, split: str = "test", limit: int | None = None,
+                    transform: Transform | None = None) -> dict:
+    y, probs = goemotions_probs(model, split, limit, transform)
     pred = probs >= np.asarray(thresholds)[None, :]
     return {"dataset": "GoEmotions", "split": split, "n": int(len(y)),
             "macro_f1": round(metrics.multilabel_macro_f1(y, pred), 4),
