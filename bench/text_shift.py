@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 import time
-import unicodedata
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -41,24 +39,13 @@ sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded
 from provenance import run_started, write_results  # noqa: E402
 
 VOWELS = "aeiouy"
-_SPACES = re.compile(r"\s+")
-
-
-def _punct(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("P") or ch in "`^~|<>=+$"
 
 
 def no_punctuation(text: str, keep_apostrophes: bool = False) -> str:
     """``text`` without punctuation (apostrophes kept when asked), spaces collapsed."""
-    out = []
-    for ch in text:
-        if ch in "'\u2019":
-            out.append("'" if keep_apostrophes else "")  # "don't" -> "dont", not "don t"
-        elif _punct(ch):
-            out.append(" ")
-        else:
-            out.append(ch)
-    return _SPACES.sub(" ", "".join(out)).strip()
+    from affectkit.train.text_augment import strip_punctuation
+
+    return strip_punctuation(text, keep_apostrophes)
 
 
 def typo(word: str, rng: random.Random) -> str:

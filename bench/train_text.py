@@ -46,6 +46,7 @@ from affectkit.train.recipes import recipe_record, run_source, script_recipe, wr
 from affectkit.recognize.text_model import WEIGHTS_DIR, TextModel  # noqa: E402
 from affectkit.recognize.text_net import NetConfig, TaskSpec, TextNet, contextual_pairs  # noqa: E402
 from affectkit.train.text import Source, train  # noqa: E402
+from affectkit.train.text_augment import drop_punctuation  # noqa: E402
 
 
 # what --debug changes in the recipe: a tiny network, one epoch, every word kept
@@ -58,7 +59,12 @@ def build_sources(p: dict, n: int | None) -> list[Source]:
     carer = load_carer("train")
     if n:
         meld, go, carer = meld.iloc[:n], go.iloc[:n], carer.iloc[:n]
-    mp = contextual_pairs(meld.text.tolist(), meld.speaker.tolist(), meld.dialogue_id.tolist(), p["max_context"])
+    meld_texts, go_texts, carer_texts = meld.text.tolist(), go.text.tolist(), carer.text.tolist()
+    if p["punct_drop"]:  # a seeded share trained without punctuation (train.text_augment): MELD by dialogue
+        meld_texts = drop_punctuation(meld_texts, p["punct_drop"], p["seed"], meld.dialogue_id.tolist())[0]
+        go_texts = drop_punctuation(go_texts, p["punct_drop"], p["seed"] + 1)[0]
+        carer_texts = drop_punctuation(carer_texts, p["punct_drop"], p["seed"] + 2)[0]
+    mp = contextual_pairs(meld_texts, meld.speaker.tolist(), meld.dialogue_id.tolist(), p["max_context"])
     go_targets = {"goemotions": goemotions_targets(go)}
     carer_targets = {"carer": np.array([CARER_LABELS.index(x) for x in carer.label])}
     allowed = {}
@@ -68,12 +74,13 @@ def build_sources(p: dict, n: int | None) -> list[Source]:
         carer_targets["emotion"] = np.array([EMOTION.index(x) for x in carer.emotion])
         allowed = {"emotion": sorted({EMOTION.index(x) for x in carer.emotion})}
     mix = {"emotion": p["mix_weight"]}
+    go_pairs, carer_pairs = [(t, "") for t in go_texts], [(t, "") for t in carer_texts]
     return [
         Source("meld", mp, {"emotion": np.array([EMOTION.index(x) for x in meld.emotion]),
                             "sentiment": np.array([SENTIMENT.index(x) for x in meld.sentiment])},
                repeat=p["meld_repeat"]),
-        Source("goemotions", [(t, "") for t in go.text], go_targets, weights=mix),
-        Source("carer", [(t, "") for t in carer.text], carer_targets, allowed=allowed, weights=mix),
+        Source("goemotions", go_pairs, go_targets, weights=mix),
+        Source("carer", carer_pairs, carer_targets, allowed=allowed, weights=mix),
     ]
 
 
@@ -194,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="train the emotion head on MELD only")
     ap.add_argument("--mix-weight", type=float, help="loss weight of the non-MELD emotion labels")
     ap.add_argument("--meld-repeat", type=int, help="visits of MELD per epoch (it is the smallest set)")
+    ap.add_argument("--punct-drop", type=float,
+                    help="share of each source's texts trained without punctuation (0: as written)")
+    ap.add_argument("--dev-only", action="store_true",
+                    help="a candidate: score it on the dev splits only (the test splits stay unread; no "
+                         "results file, no model card scores); --out must not be the bundled model")
     ap.add_argument("--limit", type=int, default=None, help="first N training rows per dataset")
     ap.add_argument("--eval-limit", type=int, default=None, help="first N rows of each dev/test split")
     ap.add_argument("--debug", action="store_true", help="tiny data, 1 epoch, small net: seconds")
@@ -206,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         args.limit, args.eval_limit = args.limit or 48, args.eval_limit or 40
         if args.out == str(WEIGHTS_DIR):
             ap.error("--debug needs --out (it must not replace the bundled model)")
+    if args.dev_only and args.out == str(WEIGHTS_DIR):
+        ap.error("--dev-only needs --out (a candidate must not replace the bundled model)")
     flags = ("seed", "epochs", "lr", "batch_size", "n_top", "rank", "max_len", "max_context", "smoothing",
-             "threads", "mix_emotion", "mix_weight", "meld_repeat")
+             "threads", "mix_emotion", "mix_weight", "meld_repeat", "punct_drop")
     given = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}  # a flag beats --debug's value
     doc = script_recipe(ap, "text", args.recipe, {**(DEBUG_OVERRIDES if args.debug else {}), **given})
     p = doc["params"]
@@ -249,6 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     model.meta["training"] = training
     model.save(args.out)
     model = TextModel.load(args.out)  # score exactly what ships
+    command = "python bench/train_text.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
+    if args.dev_only:
+        write_recipe(doc, args.out, source=run_source(doc, command, ROOT))
+        dev = evaluate_all(model, limit=args.eval_limit, splits={"meld": "dev", "carer": "val", "goemotions": "dev"})
+        Path(args.out, "dev_scores.json").write_text(json.dumps(dev, indent=1), encoding="utf-8")
+        print(json.dumps({"meld_emotion_weighted_f1": dev["meld"]["emotion"]["weighted_f1"],
+                          "carer_accuracy": dev["carer"]["accuracy"], "goemotions_macro_f1": dev["goemotions"]["macro_f1"]}))
+        return 0
     scores = evaluate_all(model, limit=args.eval_limit)
     model.meta["test_scores"] = {"meld_emotion_weighted_f1": scores["meld"]["emotion"]["weighted_f1"],
                                  "meld_sentiment_weighted_f1": scores["meld"]["sentiment"]["weighted_f1"],
@@ -257,7 +279,6 @@ def main(argv: list[str] | None = None) -> int:
     model.save(args.out)
     saved = json.loads(Path(args.out, "config.json").read_text(encoding="utf-8"))
     Path(args.out, "MODEL_CARD.md").write_text(model_card(saved, scores), encoding="utf-8")
-    command = "python bench/train_text.py" + "".join(" " + a for a in (argv if argv is not None else sys.argv[1:]))
     write_recipe(doc, args.out, source=run_source(doc, command, ROOT))
     result = {"command": command, "recipe": training["recipe"], "training": model.meta["training"],
               "blend": model.meta["blend"], "scores": scores}

@@ -64,3 +64,18 @@ def test_debug_refuses_to_replace_the_bundled_model():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+@pytest.mark.slow
+def test_a_candidate_with_punctuation_dropped_is_scored_on_dev_only(tmp_path, shared_data):
+    out = tmp_path / "cand"
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug", "--dev-only",
+                        "--punct-drop", "0.5", "--out", str(out)], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    dev = json.loads((out / "dev_scores.json").read_text())
+    assert (dev["meld"]["split"], dev["carer"]["split"], dev["goemotions"]["split"]) == ("dev", "val", "dev")
+    assert load_recipe("text", out / "recipe.json")["params"]["punct_drop"] == 0.5
+    assert not (out / "MODEL_CARD.md").exists()  # a candidate: no test scores, no card
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--dev-only"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--out" in r.stderr

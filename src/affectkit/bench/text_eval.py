@@ -82,7 +82,10 @@ def eval_goemotions(model, thresholds, split: str = "test", limit: int | None = 
             "per_label_f1": metrics.per_label_f1(y, pred, GOEMOTIONS_LABELS)}
 
 
-def evaluate_all(model, limit: int | None = None) -> dict:
+def evaluate_all(model, limit: int | None = None, splits: dict[str, str] | None = None) -> dict:
+    """The three benchmarks; ``splits`` per dataset (default the test splits; the dev ones are
+    "dev", "val" (CARER), "dev")."""
+    sp = {"meld": "test", "carer": "test", "goemotions": "test", **(splits or {})}
     thresholds = model.meta.get("goemotions_thresholds") or [0.5] * len(GOEMOTIONS_LABELS)
-    return {"meld": eval_meld(model, limit=limit), "carer": eval_carer(model, limit=limit),
-            "goemotions": eval_goemotions(model, thresholds, limit=limit)}
+    return {"meld": eval_meld(model, sp["meld"], limit), "carer": eval_carer(model, sp["carer"], limit),
+            "goemotions": eval_goemotions(model, thresholds, sp["goemotions"], limit)}

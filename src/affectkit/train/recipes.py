@@ -67,6 +67,7 @@ _TRAINING = {"seed": "int", "epochs": "int", "lr": "float", "batch_size": "int",
              "max_context": "int", "threads": "int?"}
 TEXT_PARAMS: dict[str, Any] = {
     **_TRAINING, "mix_emotion": "bool", "mix_weight": "float", "meld_repeat": "int",
+    "punct_drop": "float",  # share of each source's texts trained without punctuation (train.text_augment)
     "lexical": {"ngram_range": "int[2]", "min_df": "int", "max_features": "int", "carer_C": "float",
                 "carer_max_iter": "int", "goemotions_C": "float", "goemotions_max_iter": "int",
                 "blend_grid_step": "float"},
