@@ -3,6 +3,7 @@
 
     python bench/text_shift.py                 # -> bench/results/text_shift.json (a few minutes)
     python bench/text_shift.py --limit 200 --out /tmp/t.json   # a quick run
+    python bench/text_shift.py --model /tmp/cand --out bench/results/text_shift_cand.json  # a candidate
 
 The held-out corpora the text head is scored on are other registers than TV dialogue (MELD) and
 Reddit / Twitter (GoEmotions, CARER), and none is in ../shared/data. What can be measured here is
@@ -101,15 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="the first N texts of each dev split (a quick run)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "text_shift.json")
+    ap.add_argument("--model", type=Path, help="a text model folder (default: the bundled model), e.g. a "
+                                              "candidate from bench/train_text.py --dev-only")
     args = ap.parse_args(argv)
     from affectkit.bench.datasets import load_carer, load_goemotions, load_meld
     from affectkit.bench.text_eval import eval_carer, eval_goemotions, eval_meld
     from affectkit.core.labels import GOEMOTIONS_LABELS
-    from affectkit.recognize.text_model import bundled_text_model
+    from affectkit.recognize.text_model import TextModel, bundled_text_model
 
     started = run_started()
     t0 = time.time()
-    model = bundled_text_model()
+    model = TextModel.load(args.model) if args.model else bundled_text_model()
     thresholds = model.meta.get("goemotions_thresholds") or [0.5] * len(GOEMOTIONS_LABELS)
     samples = {"meld": load_meld("dev").text.tolist(), "carer": load_carer("val").text.tolist(),
                "goemotions": load_goemotions("dev").text.tolist()}
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     clean = rows["clean"]
     drops = {name: {k: round(r[k] - clean[k], 4) for k in headline} for name, r in rows.items() if name != "clean"}
     doc = {"benchmark": "the shipped text model under simulated register shift (dev splits)",
-           "model": model.name, "splits": {"meld": "dev", "carer": "val", "goemotions": "dev"},
+           "model": model.name, "model_folder": str(args.model) if args.model else "bundled", "splits": {"meld": "dev", "carer": "val", "goemotions": "dev"},
            "n": {k: len(v) for k, v in samples.items()}, "seed": args.seed, "limit": args.limit,
            "conditions": rows, "change_from_clean": drops, "seconds": round(time.time() - t0, 1)}
     write_results(args.out, doc, argv=argv, seeds=[args.seed], script=__file__, started=started)
