@@ -97,6 +97,18 @@ def changed_share(texts: Sequence[str], transform) -> float:
     return round(sum(a != b for a, b in zip(texts, transform(texts))) / max(1, len(texts)), 4)
 
 
+def _recipe(folder: Path | None) -> dict | None:
+    """The recipe beside the model's weights (the params a candidate was trained with)."""
+    from affectkit.train.recipes import load_recipe
+
+    try:
+        doc = load_recipe("text", folder / "recipe.json" if folder else None)
+    except Exception as exc:  # noqa: BLE001 - an older folder without one: say so, carry on
+        return {"error": str(exc)}
+    return {"model_version": doc["model_version"], "punct_drop": doc["params"].get("punct_drop"),
+            "source": doc["source"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, help="the first N texts of each dev split (a quick run)")
@@ -136,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     clean = rows["clean"]
     drops = {name: {k: round(r[k] - clean[k], 4) for k in headline} for name, r in rows.items() if name != "clean"}
     doc = {"benchmark": "the shipped text model under simulated register shift (dev splits)",
-           "model": model.name, "model_folder": str(args.model) if args.model else "bundled", "splits": {"meld": "dev", "carer": "val", "goemotions": "dev"},
+           "model": model.name, "model_folder": str(args.model) if args.model else "bundled",
+           "model_recipe": _recipe(args.model), "splits": {"meld": "dev", "carer": "val", "goemotions": "dev"},
            "n": {k: len(v) for k, v in samples.items()}, "seed": args.seed, "limit": args.limit,
            "conditions": rows, "change_from_clean": drops, "seconds": round(time.time() - t0, 1)}
     write_results(args.out, doc, argv=argv, seeds=[args.seed], script=__file__, started=started)
