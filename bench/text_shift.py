@@ -39,14 +39,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))  # bench/provenance.py, also when loaded by path
 from provenance import run_started, write_results  # noqa: E402
 
+from affectkit.train.text_augment import strip_punctuation as no_punctuation  # noqa: E402  (training's own)
+
 VOWELS = "aeiouy"
-
-
-def no_punctuation(text: str, keep_apostrophes: bool = False) -> str:
-    """``text`` without punctuation (apostrophes kept when asked), spaces collapsed."""
-    from affectkit.train.text_augment import strip_punctuation
-
-    return strip_punctuation(text, keep_apostrophes)
 
 
 def typo(word: str, rng: random.Random) -> str:

@@ -37,7 +37,7 @@ def import_mediapipe() -> ModuleType:
             for name, module in deferred.items():  # what a normal import would have bound
                 if solutions is not None and sys.modules.get(name) is module:
                     setattr(solutions, name.rsplit(".", 1)[1], module)
-        import mediapipe
+        import mediapipe  # through the import system each time, as a plain `import mediapipe` would go
 
         return mediapipe
 
