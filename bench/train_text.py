@@ -17,7 +17,8 @@ One network, several heads on a shared LoRA-adapted MiniLM:
   goemotions 28 labels (multi-label): GoEmotions
   carer      6 labels: CARER
 Writes the weights, config.json (with provenance and test scores), recipe.json, MODEL_CARD.md
-and bench/results/text_train.json.
+and bench/results/text_train.json. A specialist already in --out (the CARER adapter of
+bench/train_carer.py) is kept with its blend weight: it does not depend on the shared network.
 """
 from __future__ import annotations
 
@@ -123,10 +124,26 @@ def fit_lexical(model: TextModel, lex: dict, limit: int | None, eval_limit: int 
     return report
 
 
+def kept_specialists(folder: str | Path) -> dict:
+    """The specialists (task -> subfolder) of the model already in ``folder`` and their blend
+    weights: a retrained shared network keeps them, since each specialist is its own adapter on
+    the frozen encoder (bench/train_carer.py) and its blend weight was chosen on dev against a
+    lexical head that this script refits from the same data and settings."""
+    cfg = Path(folder, "config.json")
+    if not cfg.is_file():
+        return {}
+    meta = json.loads(cfg.read_text(encoding="utf-8"))
+    special = {t: sub for t, sub in (meta.get("specialists") or {}).items() if Path(folder, sub, "config.json").is_file()}
+    return {"specialists": special, "blend": {t: meta["blend"][t] for t in special if t in meta.get("blend", {})}} if special else {}
+
+
 def model_card(meta: dict, scores: dict) -> str:
     m, c, g = scores["meld"], scores["carer"], scores["goemotions"]
     t = meta["training"]
     blend = ", ".join(f"{k} w = {v}" for k, v in (meta.get("blend") or {}).items()) or "none"
+    special = "".join(f"\n\nThe `{k}` task is answered by a specialist kept from the earlier model (`{v}/MODEL_CARD.md`, "
+                      f"`python bench/train_carer.py`), blended with the TF-IDF head at its own dev-chosen weight."
+                      for k, v in (meta.get("specialists") or {}).items())
     return f"""# affectkit text model `{meta['name']}@{meta['version']}`
 
 Reads **emotion** (anger disgust fear joy neutral sadness surprise) and **sentiment**
@@ -150,7 +167,7 @@ emotion rows use a softmax over the five classes it can express.
 
 Lexical heads (CARER, GoEmotions only): word 1-2-gram TF-IDF + logistic regression on the
 same train splits, blended with the network as w * network + (1 - w) * lexical, with w chosen
-on the dev split: {blend}.
+on the dev split: {blend}.{special}
 
 ## Recipe
 seed {t['seed']}, {t['epochs']} epochs, AdamW lr {t['lr']}, batch {t['batch_size']}, label smoothing
@@ -229,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(p["threads"])
     torch.manual_seed(p["seed"])
     np.random.seed(p["seed"])
+    kept = kept_specialists(args.out)
     if args.reuse_net:
         model = TextModel.load(args.out)
         training = model.meta["training"]
@@ -260,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.time()
     training["lexical"] = fit_lexical(model, p["lexical"], args.limit, args.eval_limit)
     training["lexical"]["seconds"] = round(time.time() - t1, 1)
+    if kept:  # set after fit_lexical, whose choices are the shared network's
+        model.meta["specialists"] = kept["specialists"]
+        model.meta["blend"].update(kept["blend"])
+        training["specialists_kept"] = kept
+        print(f"kept the specialists of {args.out}: {kept}", file=sys.stderr)
     model.meta["training"] = training
     model.save(args.out)
     model = TextModel.load(args.out)  # score exactly what ships

@@ -52,6 +52,18 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert not np.allclose(after["carer"], before["carer"], atol=1e-4)
     assert np.allclose(after["carer"].sum(1), 1.0, atol=1e-5)
     assert np.allclose(model.predict_proba(texts, "carer"), after["carer"], atol=1e-6)
+
+    # retraining the shared network keeps the specialist and its blend weight
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug", "--seed", "1", "--out", str(out)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    again = json.loads((out / "config.json").read_text())
+    assert again["specialists"] == {"carer": "carer"} and again["blend"]["carer"] == meta["blend"]["carer"]
+    assert again["training"]["specialists_kept"]["specialists"] == {"carer": "carer"}
+    retrained = TextModel.load(out).predict_tasks(texts, ("emotion", "carer"))
+    assert not np.allclose(retrained["emotion"], after["emotion"], atol=1e-4)
+    assert np.allclose(retrained["carer"], after["carer"], atol=1e-5)
+    assert "specialist kept" in (out / "MODEL_CARD.md").read_text()
     (out / "carer" / "weights.safetensors").unlink()
     broken = TextModel.load(out)
     assert broken.predict_proba(texts, "emotion").shape == (3, 7)  # the shared heads still work
