@@ -141,6 +141,10 @@ def model_card(meta: dict, scores: dict) -> str:
     m, c, g = scores["meld"], scores["carer"], scores["goemotions"]
     t = meta["training"]
     blend = ", ".join(f"{k} w = {v}" for k, v in (meta.get("blend") or {}).items()) or "none"
+    share = t["recipe"]["params"].get("punct_drop") or 0
+    punct = (f" A seeded {share:.0%} of each source's training texts is written without punctuation (MELD by "
+             f"whole dialogue; affectkit.train.text_augment), so that unpunctuated transcripts and chat are read "
+             f"closer to punctuated text (bench/text_shift.py measures it on the dev splits).") if share else ""
     special = "".join(f"\n\nThe `{k}` task is answered by a specialist kept from the earlier model (`{v}/MODEL_CARD.md`, "
                       f"`python bench/train_carer.py`), blended with the TF-IDF head at its own dev-chosen weight."
                       for k, v in (meta.get("specialists") or {}).items())
@@ -172,14 +176,14 @@ on the dev split: {blend}.{special}
 ## Recipe
 seed {t['seed']}, {t['epochs']} epochs, AdamW lr {t['lr']}, batch {t['batch_size']}, label smoothing
 {t['smoothing']}, linear warm-up/decay; no early stopping (fixed epochs). GoEmotions thresholds:
-per label, tuned on the dev split. Trained on {t['machine']} in {t['seconds'] / 60:.1f} min.
+per label, tuned on the dev split.{punct} Trained on {t['machine']} in {t['seconds'] / 60:.1f} min.
 
     python bench/train_text.py
 
 reads `recipe.json` beside these weights, every hyper-parameter of this run (weight decay
 {t['recipe']['params']['weight_decay']}, warm-up share {t['recipe']['params']['warmup']}, gradient clip
 {t['recipe']['params']['clip_norm']}, LoRA alpha {t['recipe']['params']['alpha']:g}, dropout
-{t['recipe']['params']['dropout']}, TF-IDF and blend settings).
+{t['recipe']['params']['dropout']}, TF-IDF and blend settings) and where each value comes from.
 
 ## Test scores (official test splits; `python bench/text_benchmarks.py`)
 <!-- figures: bench/results/text_train.json#scores -->
