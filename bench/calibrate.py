@@ -283,8 +283,9 @@ def pool_section(config: dict, results: dict | None) -> str:
              + "; ".join(results["splits"]["test"]["data"].values()) + ".", "",
              "Test composites, accuracy / macro-F1 (macro over the condition's true labels); conflict: share "
              "flagged; no head's top: share whose fused label no present head ranks first. `evidence@2` is "
-             "the rule without contamination (fusion@2, refit the same way). The test composites were read "
-             "once for fusion@2 and once more for this version, after the fit on dev; nothing was chosen on them.", "",
+             "the rule without contamination (fusion@2, refit the same way). The test composites are read "
+             "once per fusion version from fusion@2 on (after each refit on dev, a head having changed); "
+             "nothing was chosen on them.", "",
              "<!-- figures: bench/results/fusion_composites.json#splits.test +ints -->",
              "| condition | n | linear (before) | evidence@2 (before) | evidence (new) | conflict (new) "
              "| no head's top: @2 -> new | text alone | voice alone | face alone |",

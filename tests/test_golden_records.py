@@ -9,7 +9,8 @@ again for the face detector (issue 21: MediaPipe's BlazeFace, the default where 
 is installed, as it is where the golden records are made); all three for fusion@5 (the face temperature and
 the pool refit on the ONNX Runtime int8 face model); talking_head.mp4 for BlazeFace's search
 schedule in video (``tiled.2``: the tiled search every 25th frame, light searches between; every
-label the same, no score moved by more than 0.0031)."""
+label the same, no score moved by more than 0.0031); all three for text@2 and fusion@6 (the text model
+trained with a share of unpunctuated text, its temperature and the pool refit)."""
 import json
 from pathlib import Path
 

@@ -138,7 +138,7 @@ def test_fuse_agrees_with_the_vectorised_pool_the_fit_uses():
 
 def test_the_shipped_settings_use_the_fitted_evidence_rule():
     cfg = bundled_fusion()
-    assert cfg.rule == "evidence" and cfg.name == "affectkit-late-fusion@5"
+    assert cfg.rule == "evidence" and cfg.name == "affectkit-late-fusion@6"
     assert 0 < cfg.contamination < 1                                          # fitted, so the floor is on
     assert set(cfg.priors) == {"text", "voice", "face"} and all(w > 0 for w in cfg.evidence_weights.values())
     for m, p in cfg.priors.items():
