@@ -64,6 +64,20 @@ def test_occlusion_is_bounded_per_utterance(text_model, monkeypatch):
     monkeypatch.setattr(text_cues, "_pair_probs", lambda m, pairs, task: seen.append(len(pairs)) or real(m, pairs, task))
     long = " ".join(["I am furious and this is outrageous"] * 12)   # 84 words
     key_phrases(text_model, [long], ["anger"], max_variants=10)
-    assert seen == [1 + 10]                                          # the utterance + 10 runs of 9 words
+    assert seen[0] == 1 + 10                                         # the utterance + 10 runs of 9 words
+    assert seen[1:] in ([], [1 + 10])          # where no run moves it: an empty utterance + each run alone
     with pytest.raises(Exception, match="not a label"):
         key_phrases(text_model, ["hello there"], ["boredom"])
+
+
+def test_a_reading_two_words_carry_is_explained_by_each_word_alone(text_model, monkeypatch):
+    # leaving either joyful word out leaves the reading where it was: occlusion alone names nothing
+    text = "This is wonderful news, I am so happy for you!"
+    seen = []
+    real = text_cues._pair_probs
+    monkeypatch.setattr(text_cues, "_pair_probs", lambda m, pairs, task: seen.append(pairs) or real(m, pairs, task))
+    found = key_phrases(text_model, [text], ["joy"])[0]
+    assert "wonderful" in found and "happy" in found and all(p in text for p in found)
+    if len(seen) == 2:  # the second pass: an empty utterance, then each word alone
+        assert seen[1][0][0] == "" and [t for t, _ in seen[1][1:]] == text.split()
+    assert key_phrases(text_model, ["The meeting is at noon, in room four."], ["anger"])[0] == []  # nothing angry in it
