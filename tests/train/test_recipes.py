@@ -204,7 +204,7 @@ def test_overrides_apply_are_listed_and_none_is_no_override():
     assert again["overrides"] == {"epochs": 1, "lexical.min_df": 1, "rank": 4}
     rec = recipe_record(again, ROOT)
     assert rec["file"] == "src/affectkit/weights/text/recipe.json" and rec["overrides"] == again["overrides"]
-    assert rec["params"] == again["params"] and rec["model_version"] == "1"
+    assert rec["params"] == again["params"] and rec["model_version"] == "2"
 
 
 def test_overrides_of_unknown_fields_or_wrong_types_fail_by_name():
