@@ -107,7 +107,7 @@ def lower_half_mask(img: np.ndarray, i: int) -> np.ndarray:
 
 
 CONDITIONS: dict[str, tuple[str, Degrade]] = {
-    "clean": ("FER2013 PrivateTest as is", lambda img, i: img),
+    "clean": ("the split as it is", lambda img, i: img),
     "blur_1": ("Gaussian blur, sigma 1 px", blur(1.0)),
     "blur_2": ("Gaussian blur, sigma 2 px", blur(2.0)),
     "res_24": ("face 24 px across, upscaled", low_resolution(24)),
