@@ -253,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     kept = kept_specialists(args.out)
     if args.reuse_net:
         model = TextModel.load(args.out)
+        model.meta.pop("specialists", None)  # fit_lexical reads the shared network; `kept` puts them back
         training = model.meta["training"]
     else:
         tasks = [TaskSpec("emotion", EMOTION.labels), TaskSpec("sentiment", SENTIMENT.labels),

@@ -64,6 +64,13 @@ def test_debug_recipe_trains_saves_and_loads(tmp_path, shared_data):
     assert not np.allclose(retrained["emotion"], after["emotion"], atol=1e-4)
     assert np.allclose(retrained["carer"], after["carer"], atol=1e-5)
     assert "specialist kept" in (out / "MODEL_CARD.md").read_text()
+    # so does redoing only the lexical heads (--reuse-net), whose blend is fitted on the shared network
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "train_text.py"), "--debug", "--seed", "1", "--reuse-net",
+                        "--out", str(out)], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    reused = json.loads((out / "config.json").read_text())
+    assert reused["specialists"] == {"carer": "carer"} and reused["blend"]["carer"] == meta["blend"]["carer"]
+    assert np.allclose(TextModel.load(out).predict_tasks(texts, ("carer",))["carer"], after["carer"], atol=1e-5)
     (out / "carer" / "weights.safetensors").unlink()
     broken = TextModel.load(out)
     assert broken.predict_proba(texts, "emotion").shape == (3, 7)  # the shared heads still work
